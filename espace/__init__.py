@@ -1,0 +1,176 @@
+"""espace: the espace professionnel, EP 4 « Opter pour l'accès avec une adresse électronique et un mot de passe »."""
+import os
+
+from cachelib import FileSystemCache
+from flask import Flask, render_template, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import cli
+from .config import Config, production_problems
+from .database import migrate, open_database
+from .domain.clock import french_date
+from .domain.crypto import Encryptor
+from .domain.hashing import Hasher
+from .domain.seed import seed_demo
+from .extensions import csrf, limiter, server_sessions
+from .mail import mailer_from_config
+from .models import db
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "media-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(test_config=None):
+    """Build the app: configuration, database, extensions, blueprints, CLI."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH", os.path.join(ROOT, "instance")),
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    config = Config(app.instance_path)
+    app.config.from_mapping(config.as_flask())
+    if test_config:
+        app.config.from_mapping(test_config)
+    check_production(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    configure_sessions(app)
+    configure_database(app)
+    app.extensions["espace.hasher"] = Hasher(app.config["BCRYPT_ROUNDS"])
+    app.extensions["espace.encryptor"] = Encryptor(app.config["ENCRYPTION_KEYS"])
+    app.extensions["espace.mailer"] = mailer_from_config(app.config)
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    csrf.init_app(app)
+    limiter.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    register_blueprints(app)
+    register_hooks(app)
+    cli.register(app)
+
+    with app.app_context():
+        prepare_database(app)
+    return app
+
+
+def check_production(config):
+    problems = production_problems(config)
+    if problems:
+        raise RuntimeError("refusing to start in production: " + "; ".join(problems))
+
+
+def configure_sessions(app):
+    app.config.setdefault("SESSION_PERMANENT", False)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_NAME", "espace_session")
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", 3600)
+    if app.config["REDIS_URL"]:
+        import redis
+
+        app.config.setdefault("SESSION_TYPE", "redis")
+        app.config.setdefault("SESSION_REDIS", redis.from_url(app.config["REDIS_URL"]))
+    else:
+        app.config.setdefault("SESSION_TYPE", "cachelib")
+        app.config.setdefault(
+            "SESSION_CACHELIB", FileSystemCache(app.config["SESSION_DIR"], threshold=100000)
+        )
+    server_sessions.init_app(app)
+
+
+def configure_database(app):
+    database = open_database(app.config["DATABASE_URL"])
+    db.initialize(database)
+
+    @app.before_request
+    def _connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not db.is_closed():
+            db.close()
+
+
+def prepare_database(app):
+    """Migrations and demo data on first start (both idempotent)."""
+    with db.connection_context():
+        migrate(db.obj)
+        if app.config["SEED_DEMO"]:
+            seed_demo(app.extensions["espace.hasher"], app.extensions["espace.encryptor"])
+
+
+def register_blueprints(app):
+    from .activation.routes import bp as activation_bp
+    from .auth.routes import bp as auth_bp
+    from .option.routes import bp as option_bp
+    from .pages.routes import bp as pages_bp
+    from .space.routes import bp as space_bp
+
+    for bp in (pages_bp, option_bp, activation_bp, auth_bp, space_bp):
+        app.register_blueprint(bp)
+    if app.config["ESPACE_ENV"] in ("development", "testing"):
+        from .outbox.routes import bp as outbox_bp
+
+        app.register_blueprint(outbox_bp)
+
+
+def register_hooks(app):
+    app.add_template_filter(french_date)
+
+    @app.context_processor
+    def _layout():
+        fragment = request.headers.get("HX-Request") == "true" and not request.headers.get(
+            "HX-Boosted"
+        )
+        return {"base_layout": "_fragment.html" if fragment else "base.html"}
+
+    @app.after_request
+    def _security_headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.is_secure:
+            h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        if request.endpoint and request.endpoint.split(".")[0] in ("option", "activation", "space", "auth", "outbox"):
+            h["Cache-Control"] = "no-store"
+        response.vary.add("HX-Request")
+        return response
+
+    for code, title in ((400, "Requête incorrecte"), (403, "Accès refusé"), (404, "Page introuvable"),
+                        (405, "Méthode non autorisée"), (413, "Requête trop volumineuse"),
+                        (500, "Erreur interne"), (503, "Service momentanément indisponible")):
+        app.register_error_handler(code, _error_page(code, title))
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc):
+        return render_template("error.html", code=400, title="Session expirée",
+                               message="Votre session a expiré ou le formulaire n'est plus valable. "
+                                       "Rechargez la page et recommencez."), 400
+
+    @app.errorhandler(429)
+    def _too_many(exc):
+        return render_template("error.html", code=429, title="Trop de tentatives",
+                               message="Trop de tentatives depuis votre connexion. Par sécurité, "
+                                       "patientez quelques minutes avant de réessayer."), 429
+
+
+def _error_page(code, title):
+    def handler(exc):
+        return render_template("error.html", code=code, title=title, message=None), code
+
+    return handler

@@ -1,0 +1,45 @@
+"""« Connexion à mon espace professionnel », logout, forgotten password."""
+from flask import Blueprint, flash, render_template, session, url_for
+
+from ..domain.clock import now
+from ..domain.errors import Refused
+from ..domain.login import authenticate
+from ..extensions import failed, hasher, limiter, rate
+from ..web import render_step, rotate_session_id, see_other
+from .forms import LoginForm
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit(rate("RATE_LOGIN"), methods=["POST"], deduct_when=failed)
+def login():
+    """E-mail + password; one generic message for any failure."""
+    form = LoginForm()
+    refusal = None
+    if form.validate_on_submit():
+        try:
+            space = authenticate(form.email.data, form.password.data, hasher(), now())
+        except Refused as exc:
+            refusal = exc.message
+        else:
+            session.clear()
+            rotate_session_id()
+            session["space_id"] = space.id
+            return see_other(url_for("space.home"))
+    status = 422 if (form.errors or refusal) else 200
+    return render_step("auth/login.html", status=status, form=form, refusal=refusal)
+
+
+@bp.route("/deconnexion", methods=["POST"])
+def logout():
+    session.clear()
+    rotate_session_id()
+    flash("Vous êtes déconnecté(e) de votre espace professionnel.", "info")
+    return see_other(url_for("auth.login"))
+
+
+@bp.route("/mot-de-passe-oublie")
+def forgotten_password():
+    """EP 6: how to get a new password (help text; the procedure is not built here)."""
+    return render_template("auth/forgotten_password.html")

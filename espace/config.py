@@ -1,0 +1,70 @@
+"""Configuration read from the environment, with embedded defaults.
+
+The embedded default needs no server: SQLite under instance/, sessions on
+local disk, in-process rate limits, outbox mail. Setting DATABASE_URL and
+REDIS_URL switches to the scale-out shape.
+"""
+import os
+
+DEV_SECRET = "dev-secret-not-for-production"
+# A Fernet key that is public on purpose: development and tests only.
+DEV_ENCRYPTION_KEY = "ZGV2LWVuY3J5cHRpb24ta2V5LW5vdC1mb3ItcHJvZHU="
+
+
+def _int(name, default):
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    def __init__(self, instance_path):
+        env = os.environ.get
+        self.ESPACE_ENV = env("ESPACE_ENV", "development")
+        self.SECRET_KEY = env("SECRET_KEY", DEV_SECRET)
+        # Several keys, comma separated, newest first: newest encrypts, all decrypt.
+        self.ENCRYPTION_KEYS = [
+            k.strip() for k in env("ENCRYPTION_KEYS", DEV_ENCRYPTION_KEY).split(",") if k.strip()
+        ]
+        self.DATABASE_URL = env(
+            "DATABASE_URL", "sqlite:///" + os.path.join(instance_path, "espace.sqlite3")
+        )
+        self.REDIS_URL = env("REDIS_URL", "")
+        self.SESSION_DIR = env("SESSION_DIR", os.path.join(instance_path, "sessions"))
+        self.MAIL_BACKEND = env("MAIL_BACKEND", "outbox")
+        self.MAIL_FROM = env("MAIL_FROM", "Espace professionnel <ne-pas-repondre@espace.localhost>")
+        self.SMTP_HOST = env("SMTP_HOST", "localhost")
+        self.SMTP_PORT = _int("SMTP_PORT", 25)
+        self.SMTP_SECURITY = env("SMTP_SECURITY", "none")  # none | starttls | ssl
+        self.SMTP_USERNAME = env("SMTP_USERNAME", "")
+        self.SMTP_PASSWORD = env("SMTP_PASSWORD", "")
+        self.PUBLIC_URL = env("PUBLIC_URL", "")
+        self.CAPTCHA_TEST_TEXT = env("CAPTCHA_TEST_TEXT", "")
+        self.CAPTCHA_TTL_SECONDS = _int("CAPTCHA_TTL_SECONDS", 600)
+        self.BCRYPT_ROUNDS = _int("BCRYPT_ROUNDS", 12)
+        self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+        self.SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", "") == "1"
+        self.RATELIMIT_ENABLED = env("RATELIMIT_ENABLED", "1") == "1"
+        # Per client address (Flask-Limiter); see README « Limites ».
+        self.RATE_NUMBER = env("RATE_NUMBER", "20 per minute; 100 per hour")
+        self.RATE_ANSWERS = env("RATE_ANSWERS", "10 per minute; 30 per hour")
+        self.RATE_CODE = env("RATE_CODE", "10 per minute; 50 per hour")
+        self.RATE_LOGIN = env("RATE_LOGIN", "10 per minute; 50 per hour")
+        self.SEED_DEMO = env("SEED_DEMO", "1") == "1"
+
+    def as_flask(self):
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+def production_problems(config):
+    """What makes this configuration (a mapping) unfit for production."""
+    if config["ESPACE_ENV"] != "production":
+        return []
+    found = []
+    if config["SECRET_KEY"] == DEV_SECRET or len(config["SECRET_KEY"]) < 32:
+        found.append("SECRET_KEY must be set to a long random value")
+    if DEV_ENCRYPTION_KEY in config["ENCRYPTION_KEYS"]:
+        found.append("ENCRYPTION_KEYS must not contain the development key")
+    if config["CAPTCHA_TEST_TEXT"]:
+        found.append("CAPTCHA_TEST_TEXT is for tests only")
+    if config["MAIL_BACKEND"] == "outbox":
+        found.append("MAIL_BACKEND=outbox keeps mail in the database instead of sending it")
+    return found

@@ -1,0 +1,42 @@
+"""Opening the database named by DATABASE_URL, and applying migrations."""
+import os
+
+from peewee import SqliteDatabase
+from playhouse.db_url import connect
+from playhouse.migrations import Runner
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    # Concurrent writers wait for the lock instead of failing at once.
+    "busy_timeout": 10000,
+}
+
+
+def open_database(url):
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///"):]
+        if os.path.dirname(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    return connect(url)
+
+
+MIGRATION_LOCK = 7242024  # any constant shared by every process of this app
+
+
+def migrate(database):
+    """Apply pending migrations; returns their names.
+
+    Several workers may start at once: on PostgreSQL an advisory lock makes
+    them take turns (SQLite serialises writers by itself).
+    """
+    if isinstance(database, SqliteDatabase):
+        return Runner(database, MIGRATIONS_DIR).up()
+    database.execute_sql("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+    try:
+        return Runner(database, MIGRATIONS_DIR).up()
+    finally:
+        database.execute_sql("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))

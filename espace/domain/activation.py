@@ -1,0 +1,190 @@
+"""Step 4 to activation: the request, its e-mailed code, and the single switch of access."""
+import secrets
+import string
+from datetime import timedelta
+
+from peewee import IntegrityError
+
+from ..models import (
+    ACCESS_CERTIFICATE,
+    ACCESS_PASSWORD,
+    EXPIRED,
+    PENDING,
+    SUPERSEDED,
+    USED,
+    ActivationRequest,
+    LegacyTrustAnswer,
+    Space,
+    db,
+)
+from .credentials import normalise_email
+from .errors import Refused
+from .hashing import sha256_hex
+
+CODE_LENGTH = 12
+CODE_ALPHABET = string.ascii_letters  # like « YnsfLgSNtUuu »
+CODE_VALIDITY = timedelta(hours=48)
+
+TRUST_QUESTIONS = (
+    "Quel est votre surnom ?",
+    "Votre hobby ?",
+    "Votre sport préféré ?",
+    "La marque de votre première voiture ?",
+    "Le prénom de votre mère ou de votre père ?",
+    "La ville de naissance de votre premier enfant ?",
+    "Le prénom de votre conjoint(e) ?",
+)
+TRUST_ANSWER_MAX = 100
+
+EMAIL_TAKEN = (
+    "Cette adresse électronique est déjà associée à un autre espace professionnel : "
+    "choisissez-en une autre."
+)
+CODE_ALREADY_SENT = (
+    "Un code d'activation a déjà été envoyé à cette adresse il y a moins de 48 h : "
+    "utilisez-le pour activer votre espace, ou choisissez une autre adresse."
+)
+CODE_UNKNOWN = "Le code d'activation est incorrect. Vérifiez le code reçu par courriel."
+CODE_USED = "Ce code d'activation a déjà été utilisé : votre espace est activé, connectez-vous."
+CODE_EXPIRED = (
+    "Ce code d'activation n'est plus valable (délai de 48 h dépassé ou nouvelle demande) : "
+    "vous devez reprendre la procédure au début pour recevoir un nouveau code."
+)
+
+
+def new_code():
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def clean_code(raw):
+    return "".join((raw or "").split())
+
+
+def expire_stale_requests(now):
+    """Pending requests past 48 h stop blocking their address."""
+    return (
+        ActivationRequest.update(state=EXPIRED)
+        .where((ActivationRequest.state == PENDING) & (ActivationRequest.expires_at <= now))
+        .execute()
+    )
+
+
+def email_refusal(space_id, email, now):
+    """Why this address cannot be chosen by this space now, or None."""
+    email = normalise_email(email)
+    owner = Space.by_login_email(email)
+    if owner is not None and owner.id != space_id:
+        return EMAIL_TAKEN
+    pending = (
+        ActivationRequest.pending_for_email(email)
+        .where(ActivationRequest.expires_at > now)
+        .first()
+    )
+    if pending is not None:
+        return CODE_ALREADY_SENT if pending.space_id == space_id else EMAIL_TAKEN
+    return None
+
+
+def request_activation(space_id, email, password_hash, question, answer, encryptor, now, send):
+    """Store the request and send its code, in one transaction: if sending fails, nothing is kept.
+
+    `send(code, request)` delivers the e-mail. Returns the request.
+    """
+    email = normalise_email(email)
+    if question not in TRUST_QUESTIONS:
+        raise Refused("Choisissez une question de confiance dans la liste.", "question")
+    code = new_code()
+    try:
+        with db.atomic():
+            expire_stale_requests(now)
+            refusal = email_refusal(space_id, email, now)
+            if refusal:
+                raise Refused(refusal, "email")
+            # A new address for the same space replaces its earlier request.
+            ActivationRequest.update(state=SUPERSEDED).where(
+                (ActivationRequest.space == space_id) & (ActivationRequest.state == PENDING)
+            ).execute()
+            request = ActivationRequest.create(
+                space=space_id,
+                email=email,
+                code_hash=sha256_hex(code),
+                password_hash=password_hash,
+                trust_question=question,
+                trust_answer_encrypted=encryptor.encrypt(answer.strip()),
+                state=PENDING,
+                created_at=now,
+                expires_at=now + CODE_VALIDITY,
+            )
+            send(code, request)
+    except IntegrityError:
+        # Another request for this address won the race: the database said no.
+        raise Refused(EMAIL_TAKEN, "email")
+    return request
+
+
+def find_request_by_code(code, now):
+    """The pending request this code opens, or a refusal."""
+    request = ActivationRequest.get_or_none(ActivationRequest.code_hash == sha256_hex(clean_code(code)))
+    if request is None:
+        raise Refused(CODE_UNKNOWN, "code")
+    return check_request_usable(request, now)
+
+
+def check_request_usable(request, now):
+    if request.state == USED:
+        raise Refused(CODE_USED, "code")
+    if request.state != PENDING or request.expires_at <= now:
+        raise Refused(CODE_EXPIRED, "code")
+    return request
+
+
+def activate(request_id, email, now):
+    """Switch the space to e-mail + password access, all or nothing. Returns the space."""
+    request = ActivationRequest.get_by_id(request_id)
+    check_request_usable(request, now)
+    if normalise_email(email) != request.email:
+        raise Refused(
+            "Cette adresse électronique n'est pas celle choisie lors de votre demande "
+            "(étape « Identifiants »).",
+            "email",
+        )
+    try:
+        with db.atomic():
+            # The conditional update is the lock: of two simultaneous submissions,
+            # exactly one sees a row to change.
+            claimed = (
+                ActivationRequest.update(state=USED, used_at=now)
+                .where(
+                    (ActivationRequest.id == request.id)
+                    & (ActivationRequest.state == PENDING)
+                    & (ActivationRequest.expires_at > now)
+                )
+                .execute()
+            )
+            if claimed != 1:
+                check_request_usable(ActivationRequest.get_by_id(request.id), now)
+                raise Refused(CODE_USED, "code")
+            switched = (
+                Space.update(
+                    access_mode=ACCESS_PASSWORD,
+                    login_email=request.email,
+                    password_hash=request.password_hash,
+                    trust_question=request.trust_question,
+                    trust_answer_encrypted=request.trust_answer_encrypted,
+                    certificate_number=None,
+                    certificate_authority=None,
+                    certificate_expires_on=None,
+                    registered_at=now,
+                    failed_answer_count=0,
+                    answers_locked_until=None,
+                )
+                .where((Space.id == request.space_id) & (Space.access_mode == ACCESS_CERTIFICATE))
+                .execute()
+            )
+            if switched != 1:
+                raise Refused(CODE_USED, "code")
+            # The three questions belonged to the certificate access, now replaced.
+            LegacyTrustAnswer.delete().where(LegacyTrustAnswer.space == request.space_id).execute()
+    except IntegrityError:
+        raise Refused(EMAIL_TAKEN, "email")
+    return Space.get_by_id(request.space_id)

@@ -1,0 +1,33 @@
+"""One clock for every rule, so tests can move time (time-machine patches it)."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def now():
+    """Naive UTC, as stored in the database."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def to_paris(moment):
+    return moment.replace(tzinfo=timezone.utc).astimezone(PARIS)
+
+
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)
+
+
+def french_date(moment):
+    """21 août 2023"""
+    local = to_paris(moment)
+    day = "1er" if local.day == 1 else str(local.day)
+    return f"{day} {MONTHS[local.month - 1]} {local.year}"
+
+
+def french_datetime(moment):
+    """le 27/11/2026 à 11h05 (Paris time), for 'try again' messages."""
+    local = to_paris(moment)
+    return f"le {local:%d/%m/%Y} à {local:%H}h{local:%M}"

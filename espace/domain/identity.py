@@ -1,0 +1,91 @@
+"""Step 1 and 2: recognise a certificate space by its number and three trust answers."""
+import re
+import unicodedata
+from datetime import date, timedelta
+
+from ..models import ACCESS_PASSWORD, Space, db
+from .clock import french_datetime
+from .errors import Refused
+
+NUMBER_RE = re.compile(r"\d{14}")
+MAX_ANSWER_FAILURES = 5
+ANSWER_LOCK = timedelta(hours=1)
+
+
+def clean_number(raw):
+    """Spaces are tolerated (people copy '2010 167 0101919'); anything else is not."""
+    return re.sub(r"\s+", "", raw or "")
+
+
+def is_valid_number(number):
+    return bool(NUMBER_RE.fullmatch(number))
+
+
+def creation_date_of(number):
+    """Year (4) + day of year (3) + sequence (7): 20101670101919 → 16 June 2010."""
+    year, day = int(number[:4]), int(number[4:7])
+    return date(year, 1, 1) + timedelta(days=day - 1)
+
+
+def find_certificate_space(number):
+    """The certificate space to convert, or a refusal saying why not."""
+    space = Space.by_number(number)
+    if space is None:
+        raise Refused(
+            "Aucun espace professionnel ne correspond à ce numéro d'abonné. "
+            "Vérifiez votre saisie.",
+            "number",
+        )
+    if space.access_mode == ACCESS_PASSWORD:
+        raise Refused(
+            "Cet espace est déjà accessible avec une adresse électronique et un mot de passe : "
+            "connectez-vous depuis la page « Connexion à mon espace professionnel ».",
+            "number",
+        )
+    return space
+
+
+def normalise_answer(text):
+    """« Pêche » = « peche » = « PECHE »: no case, no accents, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
+
+
+def lock_message(until):
+    return (
+        "Par sécurité, les réponses aux questions de confiance de cet espace ne peuvent plus "
+        f"être vérifiées pour le moment, après {MAX_ANSWER_FAILURES} essais infructueux. "
+        f"Vous pourrez réessayer {french_datetime(until)} (heure de Paris)."
+    )
+
+
+def verify_trust_answers(space, answers, hasher, now):
+    """All three must match; never say which one was wrong; failures counted in the database."""
+    space = Space.get_by_id(space.id)
+    if space.answers_locked_until and space.answers_locked_until > now:
+        raise Refused(lock_message(space.answers_locked_until))
+    stored = sorted(space.legacy_answers, key=lambda a: a.position)
+    # Check all of them, always: the time taken does not tell which one failed.
+    results = [hasher.check(normalise_answer(given), a.answer_hash) for a, given in zip(stored, answers)]
+    if len(results) == 3 and all(results):
+        Space.update(failed_answer_count=0, answers_locked_until=None).where(
+            Space.id == space.id
+        ).execute()
+        return True
+    with db.atomic():
+        Space.update(failed_answer_count=Space.failed_answer_count + 1).where(
+            Space.id == space.id
+        ).execute()
+        failures = Space.get_by_id(space.id).failed_answer_count
+        if failures >= MAX_ANSWER_FAILURES:
+            until = now + ANSWER_LOCK
+            Space.update(failed_answer_count=0, answers_locked_until=until).where(
+                Space.id == space.id
+            ).execute()
+            raise Refused(lock_message(until))
+    left = MAX_ANSWER_FAILURES - failures
+    raise Refused(
+        "Les réponses saisies ne correspondent pas à celles enregistrées pour cet espace. "
+        f"Il vous reste {left} essai{'s' if left > 1 else ''} avant un blocage temporaire."
+    )

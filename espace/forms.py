@@ -1,0 +1,43 @@
+"""Validators shared by the forms of several procedures (French messages)."""
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from .domain.credentials import EMAIL_MAX, email_problem, password_problem
+
+
+def required(message):
+    return InputRequired(message=message)
+
+
+def at_most(n, what):
+    return Length(max=n, message=f"{what} ne doit pas dépasser {n} caractères.")
+
+
+def valid_email(form, field):
+    problem = email_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
+
+
+def valid_password(form, field):
+    problem = password_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
+
+
+def same_as(other, message):
+    def check(form, field):
+        if (field.data or "").strip().lower() != (form[other].data or "").strip().lower():
+            raise ValidationError(message)
+
+    return check
+
+
+def same_password_as(other, message):
+    def check(form, field):
+        if field.data != form[other].data:
+            raise ValidationError(message)
+
+    return check
+
+
+__all__ = ["EMAIL_MAX", "required", "at_most", "valid_email", "valid_password", "same_as", "same_password_as"]

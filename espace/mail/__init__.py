@@ -1,0 +1,81 @@
+"""Sending mail: one interface, two backends chosen by configuration."""
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from ..domain.clock import now
+from ..models import OutboxMessage
+
+
+class MailError(Exception):
+    """The message could not be handed over for delivery."""
+
+
+@dataclass
+class Message:
+    recipient: str
+    subject: str
+    text: str
+    html: str
+
+
+class OutboxMailer:
+    """Keeps every message in the database, for the /outbox viewer (development, tests)."""
+
+    def send(self, message):
+        OutboxMessage.create(
+            recipient=message.recipient,
+            subject=message.subject,
+            text_body=message.text,
+            html_body=message.html,
+            created_at=now(),
+        )
+
+
+class SmtpMailer:
+    def __init__(self, host, port, security, username, password, sender, timeout=10):
+        self.host, self.port, self.security = host, port, security
+        self.username, self.password, self.sender = username, password, sender
+        self.timeout = timeout
+
+    def build(self, message):
+        email = EmailMessage()
+        email["From"] = self.sender
+        email["To"] = message.recipient
+        email["Subject"] = message.subject
+        email["Date"] = formatdate(localtime=True)
+        email["Message-ID"] = make_msgid(domain=self.sender.rsplit("@", 1)[-1].rstrip(">"))
+        email.set_content(message.text)
+        email.add_alternative(message.html, subtype="html")
+        return email
+
+    def send(self, message):
+        email = self.build(message)
+        try:
+            if self.security == "ssl":
+                client = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                )
+            else:
+                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            with client:
+                if self.security == "starttls":
+                    client.starttls(context=ssl.create_default_context())
+                if self.username:
+                    client.login(self.username, self.password)
+                client.send_message(email)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise MailError(str(exc)) from exc
+
+
+def mailer_from_config(config):
+    if config["MAIL_BACKEND"] == "smtp":
+        return SmtpMailer(
+            config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_SECURITY"],
+            config["SMTP_USERNAME"], config["SMTP_PASSWORD"], config["MAIL_FROM"],
+        )
+    if config["MAIL_BACKEND"] == "outbox":
+        return OutboxMailer()
+    raise ValueError(f"unknown MAIL_BACKEND {config['MAIL_BACKEND']!r}")

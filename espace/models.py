@@ -1,0 +1,127 @@
+"""Database models. Query helpers live on the models as classmethods."""
+from peewee import (
+    BlobField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+db = DatabaseProxy()
+
+ACCESS_CERTIFICATE = "certificate"
+ACCESS_PASSWORD = "password"
+
+PENDING = "pending"
+USED = "used"
+SUPERSEDED = "superseded"
+EXPIRED = "expired"
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Space(BaseModel):
+    """An espace professionnel: one holder, one subscriber number."""
+
+    subscriber_number = CharField(max_length=14, unique=True)
+    last_name = CharField(max_length=100)
+    first_name = CharField(max_length=100)
+    phone = CharField(max_length=20, default="")
+    contact_email = CharField(max_length=100, default="")
+    address = TextField(default="")
+    access_mode = CharField(max_length=12, default=ACCESS_CERTIFICATE)
+    certificate_number = CharField(max_length=40, null=True)
+    certificate_authority = CharField(max_length=100, null=True)
+    certificate_expires_on = DateField(null=True)
+    # Unique: one login address belongs to one space only.
+    login_email = CharField(max_length=100, null=True, unique=True)
+    password_hash = CharField(max_length=100, null=True)
+    trust_question = CharField(max_length=100, null=True)
+    trust_answer_encrypted = BlobField(null=True)
+    registered_at = DateTimeField(null=True)
+    failed_answer_count = IntegerField(default=0)
+    answers_locked_until = DateTimeField(null=True)
+    failed_login_count = IntegerField(default=0)
+    login_locked_until = DateTimeField(null=True)
+
+    @property
+    def holder_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def uses_password(self):
+        return self.access_mode == ACCESS_PASSWORD
+
+    @classmethod
+    def by_number(cls, number):
+        return cls.get_or_none(cls.subscriber_number == number)
+
+    @classmethod
+    def by_login_email(cls, email):
+        return cls.get_or_none(cls.login_email == email)
+
+
+class LegacyTrustAnswer(BaseModel):
+    """One of the three trust questions of a certificate space; answer hashed."""
+
+    space = ForeignKeyField(Space, backref="legacy_answers", on_delete="CASCADE")
+    position = IntegerField()
+    question = CharField(max_length=100)
+    answer_hash = CharField(max_length=100)
+
+    class Meta:
+        indexes = ((("space", "position"), True),)
+
+
+class Dossier(BaseModel):
+    space = ForeignKeyField(Space, backref="dossiers", on_delete="CASCADE")
+    siren = CharField(max_length=9)
+    name = CharField(max_length=200)
+
+
+class Service(BaseModel):
+    space = ForeignKeyField(Space, backref="services", on_delete="CASCADE")
+    name = CharField(max_length=200)
+
+
+class ActivationRequest(BaseModel):
+    """A pending change to e-mail + password access, waiting for its code."""
+
+    space = ForeignKeyField(Space, backref="activation_requests", on_delete="CASCADE")
+    email = CharField(max_length=100)
+    code_hash = CharField(max_length=64, unique=True)
+    password_hash = CharField(max_length=100)
+    trust_question = CharField(max_length=100)
+    trust_answer_encrypted = BlobField()
+    state = CharField(max_length=12, default=PENDING)
+    created_at = DateTimeField()
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+    # Migration 0001 adds partial unique indexes: at most one pending request
+    # per address and per space, enforced by the database itself.
+
+    @classmethod
+    def pending_for_email(cls, email):
+        return cls.select().where((cls.email == email) & (cls.state == PENDING))
+
+
+class OutboxMessage(BaseModel):
+    """A message 'sent' by the outbox mail backend (development and tests)."""
+
+    recipient = CharField(max_length=200)
+    subject = CharField(max_length=300)
+    text_body = TextField()
+    html_body = TextField()
+    created_at = DateTimeField()
+
+
+ALL_MODELS = [Space, LegacyTrustAnswer, Dossier, Service, ActivationRequest, OutboxMessage]

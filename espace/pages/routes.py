@@ -1,0 +1,45 @@
+"""Public pages: home, fiches, the EP 4 option page, help, accessibility."""
+from flask import Blueprint, abort, render_template
+
+bp = Blueprint("pages", __name__)
+
+FICHES = {
+    "ep1": "Conditions générales d'utilisation de l'espace professionnel",
+    "ep2": "Créer un espace professionnel expert",
+    "ep3": "Modifier les coordonnées de votre espace professionnel",
+    "ep4": "Opter pour l'accès avec une adresse électronique et un mot de passe",
+    "ep5": "Changer d'adresse électronique de connexion ou de mot de passe",
+    "ep6": "Mot de passe oublié",
+    "ep-sl": "Créer un espace professionnel simplifié et adhérer aux services",
+}
+
+
+@bp.route("/")
+def home():
+    return render_template("pages/home.html")
+
+
+@bp.route("/fiches")
+def fiches():
+    """« Fiches focus sur les téléprocédures »."""
+    return render_template("pages/fiches.html", fiches=FICHES)
+
+
+@bp.route("/fiches/<slug>")
+def fiche(slug):
+    if slug not in FICHES:
+        abort(404)
+    if slug == "ep4":
+        return render_template("pages/option.html")
+    return render_template("pages/fiche.html", slug=slug, title=FICHES[slug])
+
+
+@bp.route("/aide")
+def help():
+    """Chapter 6 of the seed: assistance."""
+    return render_template("pages/help.html")
+
+
+@bp.route("/accessibilite")
+def accessibility():
+    return render_template("pages/accessibility.html")

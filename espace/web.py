@@ -1,0 +1,46 @@
+"""What every blueprint shares: full page or htmx fragment, redirects, client address."""
+from flask import current_app, make_response, redirect, render_template, request, session
+
+from .domain.clock import now
+from .domain.recap import html_to_pdf, recap_facts
+from .extensions import encryptor
+
+
+def is_fragment_request():
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
+
+
+def render_step(template, status=200, **context):
+    """The full page, or just the step for htmx; a GET also tells htmx which URL to show."""
+    response = make_response(render_template(template, **context), status)
+    if is_fragment_request() and request.method == "GET":
+        response.headers["HX-Push-Url"] = request.full_path.rstrip("?")
+    return response
+
+
+def see_other(url):
+    """Post/Redirect/Get; htmx follows the 303 and receives the next step's fragment."""
+    return redirect(url, code=303)
+
+
+def rotate_session_id():
+    """A new session id once the user is identified (no session fixation)."""
+    current_app.session_interface.regenerate(session)
+
+
+def pressed(action):
+    """Which submit button was used (« Effacer », « Changer l'image »…)."""
+    return request.form.get("action") == action
+
+
+def recap_pdf_response(space):
+    """« Sauvegardez ou imprimez le récapitulatif »: the PDF of the seed's sample."""
+    facts = recap_facts(space, encryptor(), now())
+    pdf = html_to_pdf(render_template("recap/recap_pdf.html", **facts))
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="recapitulatif-{space.subscriber_number}.pdf"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,85 @@
+/* Behaviour that htmx attributes cannot carry under our CSP (no inline script, no eval).
+   Everything here is an enhancement: the pages work without it. */
+(function () {
+  "use strict";
+
+  var LABELS = ["trop faible", "faible", "moyenne", "bonne", "excellente"];
+
+  /* Same scale as espace/domain/credentials.py: password_strength(). */
+  function strength(pw) {
+    if (pw.length < 20 || pw.length > 72 || /[^\x21-\x7e]/.test(pw) || !/[A-Za-z]/.test(pw) || !/\d/.test(pw)) {
+      return 0;
+    }
+    var classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter(function (r) { return r.test(pw); }).length;
+    return Math.min(4, 1 + (classes >= 3 ? 1 : 0) + (pw.length >= 24 ? 1 : 0) + (pw.length >= 30 && classes === 4 ? 1 : 0));
+  }
+
+  function setupStrength(root) {
+    root.querySelectorAll("[data-strength-meter]").forEach(function (input) {
+      if (input.dataset.strengthReady) { return; }
+      input.dataset.strengthReady = "1";
+      var meter = document.getElementById(input.dataset.strengthMeter);
+      var live = document.getElementById(input.dataset.strengthMeter + "-live");
+      var timer = null;
+      input.addEventListener("input", function () {
+        var score = input.value ? strength(input.value) : 0;
+        var text = input.value ? LABELS[score] : "non évaluée";
+        meter.dataset.strength = String(score);
+        meter.querySelector("[data-strength-text]").textContent = text;
+        clearTimeout(timer);
+        /* Announce once typing pauses, not at each key. */
+        timer = setTimeout(function () { if (live) { live.textContent = "Sécurité du mot de passe : " + text; } }, 800);
+      });
+    });
+  }
+
+  function setupPasswordToggles(root) {
+    root.querySelectorAll("[data-toggle-password]").forEach(function (button) {
+      if (button.dataset.ready) { return; }
+      button.dataset.ready = "1";
+      button.hidden = false;
+      var input = document.getElementById(button.dataset.togglePassword);
+      button.addEventListener("click", function () {
+        var show = input.type === "password";
+        input.type = show ? "text" : "password";
+        button.setAttribute("aria-pressed", show ? "true" : "false");
+        button.firstChild.textContent = show ? "Masquer" : "Afficher";
+      });
+    });
+  }
+
+  function enhance(root) {
+    setupStrength(root);
+    setupPasswordToggles(root);
+  }
+
+  /* After htmx replaced a step: focus the error summary, or the new step's heading,
+     and say the new title in the live region that existed before the swap. */
+  function focusAfterSwap(target) {
+    var summary = target.querySelector("[data-error-summary]");
+    var heading = target.querySelector("#step-heading");
+    var focusTarget = summary || heading;
+    if (focusTarget) { focusTarget.focus(); }
+    if (!summary) { announce(document.title.split(" – Espace professionnel")[0]); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  function announce(text) {
+    var announcer = document.getElementById("annonce");
+    if (!announcer) { return; }
+    announcer.textContent = "";
+    setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    enhance(document);
+    var path = (event.detail.pathInfo && event.detail.pathInfo.requestPath) || "";
+    if (/\/captcha$/.test(path)) {
+      var change = document.querySelector("#captcha-block button");
+      if (change) { change.focus(); }
+      announce("Nouvelle image et nouvel extrait sonore affichés.");
+    } else if (document.getElementById("wizard")) {
+      focusAfterSwap(document.getElementById("wizard"));
+    }
+  });
+})();
