@@ -5,7 +5,7 @@ from cachelib import FileSystemCache
 from flask import Flask, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli
+from . import captcha, cli
 from .config import Config, production_problems
 from .database import migrate, open_database
 from .domain.clock import french_date
@@ -64,8 +64,11 @@ def create_app(test_config=None):
 
 def check_production(config):
     problems = production_problems(config)
+    test_text = config["CAPTCHA_TEST_TEXT"]
+    if test_text and not all(c in captcha.ALPHABET for c in test_text):
+        problems.append(f"CAPTCHA_TEST_TEXT must use only the letters {captcha.ALPHABET}")
     if problems:
-        raise RuntimeError("refusing to start in production: " + "; ".join(problems))
+        raise RuntimeError("refusing to start: " + "; ".join(problems))
 
 
 def configure_sessions(app):

@@ -1,6 +1,7 @@
 """Forms of the wizard « Opter pour l'accès sans certificat »."""
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from ..domain.activation import TRUST_ANSWER_MAX, TRUST_QUESTIONS
@@ -54,7 +55,7 @@ class CredentialsForm(FlaskForm):
 class QuestionForm(FlaskForm):
     question = SelectField(
         "Question de confiance",
-        choices=[(q, q) for q in TRUST_QUESTIONS],
+        choices=[SelectChoice(q) for q in TRUST_QUESTIONS],
         validate_choice=False,
     )
     answer = StringField(

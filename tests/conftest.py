@@ -1,0 +1,172 @@
+"""Fixtures shared by every test file.
+
+The shape under test is chosen by the environment, like the app itself:
+nothing set → SQLite file + sessions on disk + in-process limits (embedded default);
+TEST_DATABASE_URL / TEST_REDIS_URL set → PostgreSQL and Redis (scale-out shape).
+"""
+import os
+import re
+
+import pytest
+
+from espace import create_app
+from espace.models import ALL_MODELS, OutboxMessage, db
+
+CAPTCHA = "KAWRTY"  # the scriptable captcha text (letters of espace.captcha.ALPHABET)
+LILA = "20101670101919"
+CLAUDE = "20050170000303"
+BERNARD = "20150830040707"
+LILA_ANSWERS = {"answer1": "Laurence", "answer2": "Rugby", "answer3": "Renault"}
+CLAUDE_ANSWERS = {"answer1": "Deauville", "answer2": "Gray", "answer3": "Lucien"}
+PASSWORD = "Longchamp2023Rosemonde"
+BERNARD_PASSWORD = "Douasbin2015PecheEnMer"
+
+
+def settings_for(tmp_path, **overrides):
+    settings = {
+        "TESTING": True,
+        "ESPACE_ENV": "testing",
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "BCRYPT_ROUNDS": 4,
+        "CAPTCHA_TEST_TEXT": CAPTCHA,
+        "SESSION_DIR": str(tmp_path / "sessions"),
+        "MAIL_BACKEND": "outbox",
+    }
+    database_url = os.environ.get("TEST_DATABASE_URL")
+    settings["DATABASE_URL"] = database_url or f"sqlite:///{tmp_path / 'espace.sqlite3'}"
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if redis_url:
+        settings["REDIS_URL"] = redis_url
+        settings["RATELIMIT_STORAGE_URI"] = redis_url
+    settings.update(overrides)
+    return settings
+
+
+def reset_shared_servers():
+    """On the scale-out shape the servers outlive a test: start each test from nothing."""
+    database_url = os.environ.get("TEST_DATABASE_URL")
+    if database_url:
+        from espace.database import open_database
+
+        database = open_database(database_url)
+        with database.connection_context():
+            tables = [m._meta.table_name for m in ALL_MODELS] + ["schema_migration"]
+            database.execute_sql("DROP TABLE IF EXISTS " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
+        database.close()
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if redis_url:
+        import redis
+
+        redis.from_url(redis_url).flushdb()
+
+
+@pytest.fixture
+def make_app(tmp_path, monkeypatch):
+    """Build an app with settings overridden for one test."""
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    reset_shared_servers()
+    apps = []
+
+    def factory(**overrides):
+        app = create_app(settings_for(tmp_path, **overrides))
+        apps.append(app)
+        return app
+
+    yield factory
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def htmx(app):
+    """A client whose every request says it comes from htmx."""
+    c = app.test_client()
+    c.environ_base["HTTP_HX_REQUEST"] = "true"
+    return c
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def dbc(app):
+    """A database connection for assertions made outside a request."""
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        yield db
+        db.close()
+
+
+def last_message(app):
+    with app.app_context():
+        with db.connection_context():
+            return OutboxMessage.select().order_by(OutboxMessage.id.desc()).first()
+
+
+def code_from(message):
+    return re.search(r"code d'activation : (\w{12})", message.text_body).group(1)
+
+
+class Walk:
+    """Walks a client through the wizard and the activation, as a person would."""
+
+    def __init__(self, app, client):
+        self.app, self.client = app, client
+
+    def number(self, number=LILA):
+        return self.client.post("/opter/numero", data={"number": number})
+
+    def answers(self, answers=None):
+        return self.client.post("/opter/verification", data=answers or LILA_ANSWERS)
+
+    def credentials(self, email="lila.pro@example.fr", password=PASSWORD, email_confirm=None,
+                    password_confirm=None):
+        return self.client.post("/opter/identifiants", data={
+            "email": email, "email_confirm": email if email_confirm is None else email_confirm,
+            "password": password, "password_confirm": password if password_confirm is None else password_confirm,
+        })
+
+    def question(self, question="Votre sport préféré ?", answer="Équitation"):
+        return self.client.post("/opter/question", data={"question": question, "answer": answer})
+
+    def option(self, number=LILA, answers=None, email="lila.pro@example.fr", password=PASSWORD):
+        """The five steps; returns the e-mailed code."""
+        for response in (self.number(number), self.answers(answers),
+                         self.credentials(email, password), self.question()):
+            assert response.status_code == 303, response.get_data(as_text=True)
+        return code_from(last_message(self.app))
+
+    def code(self, code, captcha=CAPTCHA):
+        self.client.get("/activation/")
+        return self.client.post("/activation/", data={"code": code, "captcha": captcha})
+
+    def connection_email(self, email="lila.pro@example.fr"):
+        return self.client.post("/activation/identifiants", data={"email": email})
+
+    def activate(self, code, email="lila.pro@example.fr"):
+        assert self.code(code).status_code == 303
+        response = self.connection_email(email)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return response
+
+    def login(self, email="lila.pro@example.fr", password=PASSWORD):
+        return self.client.post("/connexion", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def walk(app, client):
+    return Walk(app, client)
