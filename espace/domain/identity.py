@@ -7,7 +7,7 @@ from ..models import ACCESS_PASSWORD, Space, db
 from .clock import french_datetime
 from .errors import Refused
 
-NUMBER_RE = re.compile(r"\d{14}")
+NUMBER_RE = re.compile(r"[0-9]{14}")  # ASCII digits only: \d also matches other scripts
 MAX_ANSWER_FAILURES = 5
 ANSWER_LOCK = timedelta(hours=1)
 
@@ -78,12 +78,14 @@ def verify_trust_answers(space, answers, hasher, now):
             Space.id == space.id
         ).execute()
         failures = Space.get_by_id(space.id).failed_answer_count
-        if failures >= MAX_ANSWER_FAILURES:
-            until = now + ANSWER_LOCK
+        until = now + ANSWER_LOCK if failures >= MAX_ANSWER_FAILURES else None
+        if until:
             Space.update(failed_answer_count=0, answers_locked_until=until).where(
                 Space.id == space.id
             ).execute()
-            raise Refused(lock_message(until))
+    # Raised outside the transaction, which must commit the lock.
+    if until:
+        raise Refused(lock_message(until))
     left = MAX_ANSWER_FAILURES - failures
     raise Refused(
         "Les réponses saisies ne correspondent pas à celles enregistrées pour cet espace. "

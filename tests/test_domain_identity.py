@@ -1,0 +1,105 @@
+"""Rules of steps 1 and 2: the subscriber number and the three trust answers."""
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from conftest import BERNARD, LILA
+from espace.domain.errors import Refused
+from espace.domain.hashing import Hasher
+from espace.domain.identity import (
+    MAX_ANSWER_FAILURES,
+    clean_number,
+    creation_date_of,
+    find_certificate_space,
+    is_valid_number,
+    normalise_answer,
+    verify_trust_answers,
+)
+from espace.models import Space
+
+
+@pytest.mark.parametrize("raw, valid", [
+    ("20101670101919", True),
+    ("2010 167 0101919", True),
+    ("2010167010191", False),
+    ("201016701019190", False),
+    ("2010167010191a", False),
+    ("２０１０１６７０１０１９１９", False),  # full-width digits are not digits here
+    ("", False),
+])
+def test_subscriber_number_is_exactly_14_digits(raw, valid):
+    assert is_valid_number(clean_number(raw)) is valid
+
+
+@pytest.mark.parametrize("number, created", [
+    ("20101670101919", date(2010, 6, 16)),
+    ("20232330000101", date(2023, 8, 21)),
+])
+def test_subscriber_number_tells_its_creation_date(number, created):
+    assert creation_date_of(number) == created
+
+
+@pytest.mark.parametrize("given", ["Pêche", "peche", "PECHE", "  pêche ", "PÊCHE"])
+def test_answers_ignore_case_accents_and_surplus_spaces(given):
+    assert normalise_answer(given) == "peche"
+
+
+def test_answers_collapse_inner_spaces():
+    assert normalise_answer("Saint   Étienne") == normalise_answer("saint etienne")
+
+
+def test_unknown_number_is_refused(dbc):
+    with pytest.raises(Refused, match="Aucun espace professionnel"):
+        find_certificate_space("20990010000000")
+
+
+def test_space_already_on_password_is_refused(dbc):
+    with pytest.raises(Refused, match="déjà accessible"):
+        find_certificate_space(BERNARD)
+
+
+@pytest.fixture
+def lila(dbc):
+    return Space.by_number(LILA)
+
+
+NOW = datetime(2026, 11, 27, 10, 0, 0)
+
+
+def test_all_three_answers_must_match(lila):
+    hasher = Hasher(4)
+    assert verify_trust_answers(lila, ["laurence", "RUGBY", "Rénault"], hasher, NOW)
+    with pytest.raises(Refused) as refused:
+        verify_trust_answers(lila, ["Laurence", "Rugby", "Peugeot"], hasher, NOW)
+    # The message never says which one was wrong.
+    assert "n° 3" not in refused.value.message and "Peugeot" not in refused.value.message
+
+
+def test_failures_are_counted_in_the_database_then_locked(lila):
+    hasher = Hasher(4)
+    for attempt in range(1, MAX_ANSWER_FAILURES):
+        with pytest.raises(Refused, match="Il vous reste"):
+            verify_trust_answers(lila, ["x", "y", "z"], hasher, NOW)
+        assert Space.get_by_id(lila.id).failed_answer_count == attempt
+    with pytest.raises(Refused, match="réessayer le 27/11/2026 à 12h00"):
+        verify_trust_answers(lila, ["x", "y", "z"], hasher, NOW)
+    # Even the right answers wait for the end of the lock…
+    with pytest.raises(Refused, match="réessayer"):
+        verify_trust_answers(lila, ["Laurence", "Rugby", "Renault"], hasher, NOW + timedelta(minutes=59))
+    # …and are accepted after it.
+    assert verify_trust_answers(lila, ["Laurence", "Rugby", "Renault"], hasher, NOW + timedelta(hours=1, seconds=1))
+    assert Space.get_by_id(lila.id).failed_answer_count == 0
+
+
+def test_success_resets_the_failure_count(lila):
+    hasher = Hasher(4)
+    with pytest.raises(Refused):
+        verify_trust_answers(lila, ["x", "y", "z"], hasher, NOW)
+    verify_trust_answers(lila, ["Laurence", "Rugby", "Renault"], hasher, NOW)
+    assert Space.get_by_id(lila.id).failed_answer_count == 0
+
+
+def test_trust_answers_are_never_stored_in_clear(lila):
+    for stored in lila.legacy_answers:
+        assert stored.answer_hash.startswith("$2b$")
+        assert "laurence" not in stored.answer_hash.lower()
