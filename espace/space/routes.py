@@ -3,7 +3,7 @@ from functools import wraps
 
 from flask import Blueprint, flash, g, session, url_for
 
-from ..models import Space
+from ..models import Dossier, Service, Space
 from ..web import recap_pdf_response, render_step, see_other
 
 bp = Blueprint("space", __name__, url_prefix="/espace")
@@ -28,7 +28,8 @@ def home():
     """Everything kept from before: identity, number, dossiers and services."""
     space = g.space
     return render_step("space/home.html", space=space,
-                       dossiers=space.dossiers.order_by("siren"), services=space.services.order_by("name"))
+                       dossiers=space.dossiers.order_by(Dossier.siren),
+                       services=space.services.order_by(Service.name))
 
 
 @bp.route("/coordonnees")
