@@ -72,11 +72,6 @@ def check_production(config):
 
 
 def configure_sessions(app):
-    app.config.setdefault("SESSION_PERMANENT", False)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_NAME", "espace_session")
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", 3600)
     if app.config["REDIS_URL"]:
         import redis
 

@@ -41,6 +41,12 @@ class Config:
         self.CAPTCHA_TTL_SECONDS = _int("CAPTCHA_TTL_SECONDS", 600)
         self.BCRYPT_ROUNDS = _int("BCRYPT_ROUNDS", 12)
         self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+        self.SESSION_COOKIE_NAME = "espace_session"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        # Cookie dies with the browser; the server forgets an idle session after an hour.
+        self.SESSION_PERMANENT = False
+        self.PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_SECONDS", 3600)
         self.SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", "") == "1"
         self.RATELIMIT_ENABLED = env("RATELIMIT_ENABLED", "1") == "1"
         # Per client address (Flask-Limiter); see README « Limites ».

@@ -91,6 +91,9 @@ def verification():
             save(done=2, space_id=space.id, email=space.contact_email)
             return see_other(url_for("option.credentials"))
     status = 422 if (form.errors or refusal) else 200
+    # Trust answers are never sent back to the browser.
+    for field in (form.answer1, form.answer2, form.answer3):
+        field.raw_data, field.data = [], ""
     return render("option/verification.html", 2, form, status=status,
                   number=progress()["number"], questions=questions, refusal=refusal)
 
