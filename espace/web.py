@@ -25,6 +25,8 @@ def see_other(url):
 
 def rotate_session_id():
     """A new session id once the user is identified (no session fixation)."""
+    # regenerate() skips an empty session; a stored session is what could be fixated.
+    session["identified"] = True
     current_app.session_interface.regenerate(session)
 
 

@@ -23,8 +23,8 @@ def login():
         except Refused as exc:
             refusal = exc.message
         else:
-            session.clear()
             rotate_session_id()
+            session.clear()
             session["space_id"] = space.id
             return see_other(url_for("space.home"))
     status = 422 if (form.errors or refusal) else 200
@@ -33,8 +33,8 @@ def login():
 
 @bp.route("/deconnexion", methods=["POST"])
 def logout():
-    session.clear()
     rotate_session_id()
+    session.clear()
     flash("Vous êtes déconnecté(e) de votre espace professionnel.", "info")
     return see_other(url_for("auth.login"))
 

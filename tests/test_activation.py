@@ -1,0 +1,237 @@
+"""« Activez votre espace / vos services »: code + captcha, connection address, recap and its PDF."""
+import io
+import re
+import wave
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import CAPTCHA, LILA, PASSWORD
+from espace.models import ACCESS_CERTIFICATE, ACCESS_PASSWORD, Space, db
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def space(app, number=LILA):
+    with app.app_context(), db.connection_context():
+        return Space.by_number(number)
+
+
+def test_code_page_full_and_fragment(client, htmx):
+    full = client.get("/activation/")
+    page = text(full)
+    assert "<html" in page and "Activez votre espace / vos services" in page
+    for label in ("Saisissez le code d", "Recopiez les caractères de l", "Changer l", "Ecouter l"):
+        assert label in page
+    assert 'autocomplete="one-time-code"' in page
+    fragment = htmx.get("/activation/")
+    assert "<html" not in text(fragment) and 'id="wizard"' in text(fragment)
+
+
+def test_reachable_from_login_page_and_validation_page(client, walk):
+    assert 'href="/activation/"' in text(client.get("/connexion"))
+    walk.option()
+    assert 'href="/activation/"' in text(client.get("/opter/validation"))
+
+
+def test_captcha_image_and_audio_have_the_same_text(client, app):
+    client.get("/activation/")
+    image = client.get("/activation/captcha.png")
+    assert image.status_code == 200 and image.mimetype == "image/png" and image.data[:8] == b"\x89PNG\r\n\x1a\n"
+    audio = client.get("/activation/captcha.wav")
+    assert audio.mimetype == "audio/wav"
+    with wave.open(io.BytesIO(audio.data)) as wav:
+        assert wav.getframerate() == 8000 and wav.getnchannels() == 1
+        assert 2 < wav.getnframes() / wav.getframerate() < 20
+    with client.session_transaction() as s:
+        assert s["captcha"]["text"] == CAPTCHA  # both were made from this one challenge
+
+
+def test_captcha_is_random_without_the_test_value(make_app):
+    app = make_app(CAPTCHA_TEST_TEXT="")
+    texts = set()
+    for _ in range(3):
+        c = app.test_client()
+        c.get("/activation/")
+        with c.session_transaction() as s:
+            texts.add(s["captcha"]["text"])
+    assert len(texts) == 3
+
+
+def test_changer_l_image_gives_a_new_text(make_app):
+    app = make_app(CAPTCHA_TEST_TEXT="")
+    c = app.test_client()
+    c.get("/activation/")
+    with c.session_transaction() as s:
+        before = s["captcha"]
+    c.post("/activation/captcha")
+    with c.session_transaction() as s:
+        assert s["captcha"] != before
+
+
+def test_changer_l_image_with_htmx_replaces_only_the_captcha(htmx):
+    htmx.get("/activation/")
+    response = htmx.post("/activation/captcha")
+    page = text(response)
+    assert 'id="captcha-block"' in page and 'id="wizard"' not in page and "<html" not in page
+
+
+def test_changer_l_image_without_javascript_keeps_the_code(client):
+    client.get("/activation/")
+    response = client.post("/activation/", data={"action": "changer", "code": "YnsfLgSNtUuu", "captcha": ""})
+    assert response.status_code == 200 and 'value="YnsfLgSNtUuu"' in text(response)
+    assert "error-summary" not in text(response)
+
+
+def test_wrong_captcha_is_refused_and_replaced(walk, client):
+    code = walk.option()
+    response = walk.code(code, captcha="AAAAAA")
+    assert response.status_code == 422 and "ne correspondent pas à l" in text(response)
+    assert client.get("/activation/identifiants").status_code == 303
+
+
+def test_captcha_ignores_case(walk):
+    code = walk.option()
+    assert walk.code(code, captcha=CAPTCHA.lower()).status_code == 303
+
+
+def test_captcha_is_single_use(walk, client):
+    code = walk.option()
+    client.get("/activation/")
+    client.post("/activation/", data={"code": "AAAAAAAAAAAA", "captcha": CAPTCHA})  # consumes it
+    with client.session_transaction() as s:
+        s.pop("captcha", None)  # an attacker replaying without fetching a new image
+    response = client.post("/activation/", data={"code": code, "captcha": CAPTCHA})
+    assert response.status_code == 422
+
+
+def test_captcha_expires_after_a_few_minutes(walk, client, app):
+    import time_machine
+    from datetime import timedelta
+
+    code = walk.option()
+    client.get("/activation/")
+    with time_machine.travel(timedelta(seconds=app.config["CAPTCHA_TTL_SECONDS"] + 5), tick=False):
+        response = client.post("/activation/", data={"code": code, "captcha": CAPTCHA})
+    assert response.status_code == 422 and "ne correspondent pas" in text(response)
+
+
+@pytest.mark.parametrize("code, message", [
+    ("", "Saisissez le code d&#39;activation reçu par courriel."),
+    ("abc", "Le code d&#39;activation comporte 12 caractères."),
+    ("AAAAAAAAAAAA", "Le code d&#39;activation est incorrect."),
+    ("x" * 1000, "ne doit pas dépasser 40 caractères"),
+])
+def test_bad_codes_get_a_clear_message(walk, code, message):
+    walk.option()
+    response = walk.code(code)
+    assert response.status_code == 422 and message in text(response)
+
+
+def test_connection_address_must_be_the_one_chosen(walk, app):
+    code = walk.option(email="lila.pro@example.fr")
+    walk.code(code)
+    response = walk.connection_email("autre@example.fr")
+    assert response.status_code == 422 and "n&#39;est pas celle choisie" in text(response)
+    assert space(app).access_mode == ACCESS_CERTIFICATE
+    response = walk.connection_email("pas une adresse")
+    assert response.status_code == 422 and "adresse électronique valide" in text(response)
+
+
+def test_until_activation_the_new_credentials_do_not_open_the_space(walk, client):
+    walk.option()
+    response = walk.login()
+    assert response.status_code == 422 and "Adresse électronique ou mot de passe incorrect." in text(response)
+
+
+def test_activation_then_recap_with_real_date_and_number(walk, client, app):
+    code = walk.option()
+    walk.activate(code)
+    page = text(client.get("/activation/recapitulatif"))
+    assert "Lila ROSEMONDE" in page
+    registered = space(app).registered_at
+    from espace.domain.clock import french_date
+    assert f"Votre inscription a été réalisée le {french_date(registered)} sous le numéro <strong>{LILA}</strong>" in page
+    assert "Sauvegardez ou imprimez le récapitulatif" in page and "Accédez à vos services en ligne" in page
+    assert space(app).access_mode == ACCESS_PASSWORD
+
+
+def test_code_cannot_be_used_twice(walk, make_app, app):
+    code = walk.option()
+    walk.activate(code)
+    other = app.test_client()
+    other.get("/activation/")
+    response = other.post("/activation/", data={"code": code, "captcha": CAPTCHA})
+    assert response.status_code == 422 and "déjà été utilisé" in text(response)
+
+
+def test_identifiers_step_requires_the_code_step(client):
+    assert client.get("/activation/identifiants").status_code == 303
+    assert client.post("/activation/identifiants", data={"email": "x@y.fr"}).status_code == 303
+    assert client.get("/activation/recapitulatif").status_code == 303
+    assert client.get("/activation/recapitulatif.pdf").status_code == 303
+
+
+def test_effacer_on_identifiers(walk, client):
+    code = walk.option()
+    walk.code(code)
+    response = client.post("/activation/identifiants", data={"action": "effacer", "email": "x@y.fr"})
+    assert response.status_code == 200 and 'value="x@y.fr"' not in text(response)
+
+
+def pdf_text(data):
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_recap_pdf_like_the_seed_sample(walk, client):
+    code = walk.option()
+    walk.activate(code)
+    response = client.get("/activation/recapitulatif.pdf")
+    assert response.mimetype == "application/pdf" and response.data[:5] == b"%PDF-"
+    content = pdf_text(response.data)
+    for expected in ("Nom", "ROSEMONDE", "Prénom", "Lila", "N° d'abonné", LILA, "Tél", "0123456789",
+                     "Adresse électronique", "lila.pro@example.fr", "Adresse professionnelle",
+                     "12, rue de Longchamp", "75016 PARIS", "Question de confiance", "Votre sport préféré ?",
+                     "Réponse de confiance", "Équitation"):
+        assert expected in content, expected
+    assert re.search(r"document créé le \d\d/\d\d/\d{4} à \d\dh\d\dmn\d\ds", content)
+
+
+def test_recap_pdf_for_a_space_without_address_says_a_completer(walk, client):
+    from conftest import BERNARD_PASSWORD
+    walk.login("toto321@toto.toto", BERNARD_PASSWORD)
+    content = pdf_text(client.get("/espace/coordonnees/recapitulatif.pdf").data)
+    assert "A COMPLETER" in content and "Votre hobby ?" in content and "pêche" in content
+
+
+def test_whole_activation_without_javascript(walk, client):
+    code = walk.option()
+    client.get("/activation/")
+    r = client.post("/activation/", data={"code": code, "captcha": CAPTCHA}, follow_redirects=True)
+    assert r.request.path == "/activation/identifiants" and "<html" in text(r)
+    r = client.post("/activation/identifiants", data={"email": "lila.pro@example.fr"}, follow_redirects=True)
+    assert r.request.path == "/activation/recapitulatif"
+
+
+def test_whole_activation_with_htmx(app, walk):
+    code = walk.option()
+    h = app.test_client()
+    h.environ_base["HTTP_HX_REQUEST"] = "true"
+    h.get("/activation/")
+    r = h.post("/activation/", data={"code": code, "captcha": CAPTCHA}, follow_redirects=True)
+    assert "<html" not in text(r) and r.headers["HX-Push-Url"] == "/activation/identifiants"
+    r = h.post("/activation/identifiants", data={"email": "lila.pro@example.fr"}, follow_redirects=True)
+    assert "<html" not in text(r) and r.headers["HX-Push-Url"] == "/activation/recapitulatif"
+
+
+def test_then_login_finds_everything_kept(walk, client):
+    code = walk.option()
+    walk.activate(code)
+    assert walk.login().status_code == 303
+    page = text(client.get("/espace/"))
+    for kept in (LILA, "ROSEMONDE", "412345670", "ROSEMONDE CONSEIL SARL", "523456788",
+                 "LONGCHAMP IMMOBILIER SCI", "Déclarer TVA", "Payer TVA", "Consulter le compte fiscal",
+                 "Déclarer résultat"):
+        assert kept in page

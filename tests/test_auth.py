@@ -1,0 +1,97 @@
+"""« Connexion à mon espace professionnel », logout and the space behind it."""
+import pytest
+
+from conftest import BERNARD, BERNARD_PASSWORD
+from espace.domain.login import MAX_LOGIN_FAILURES
+from espace.models import Space, db
+
+GENERIC = "Adresse électronique ou mot de passe incorrect."
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def test_login_page_has_the_seed_links(client):
+    page = text(client.get("/connexion"))
+    for wording in ("Connexion à mon espace professionnel", "Adresse électronique", "Mot de passe",
+                    "Mot de passe oublié", "Création de mon espace professionnel",
+                    "Activation de mon espace / mes services", "Aide : accéder aux fiches pratiques"):
+        assert wording in page
+    assert 'autocomplete="current-password"' in page and 'autocomplete="username"' in page
+
+
+def test_login_opens_the_space(walk, client):
+    response = walk.login("toto321@toto.toto", BERNARD_PASSWORD)
+    assert response.status_code == 303 and response.location.endswith("/espace/")
+    page = text(client.get("/espace/"))
+    assert "DOUASBIN" in page and BERNARD in page and "DOUASBIN PÊCHE SARL" in page
+
+
+def test_login_ignores_address_case(walk):
+    assert walk.login("TOTO321@Toto.Toto", BERNARD_PASSWORD).status_code == 303
+
+
+@pytest.mark.parametrize("email, password", [
+    ("toto321@toto.toto", "WrongPassword12345678"),
+    ("inconnu@example.fr", BERNARD_PASSWORD),
+    ("lila.rosemonde@orange.fr", "Anything1234567890abc"),  # a certificate space cannot log in
+    ("toto321@toto.toto", "x" * 150),
+])
+def test_one_generic_error_for_any_failure(walk, email, password):
+    response = walk.login(email, password)
+    assert response.status_code == 422
+    assert GENERIC in text(response)
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"email": "", "password": "x"}, "Saisissez votre adresse électronique."),
+    ({"email": "a@b.fr", "password": ""}, "Saisissez votre mot de passe."),
+])
+def test_login_field_messages(client, data, message):
+    response = client.post("/connexion", data=data)
+    assert response.status_code == 422 and message in text(response)
+
+
+def test_login_attempts_are_limited_per_space(walk, app):
+    for _ in range(MAX_LOGIN_FAILURES):
+        walk.login("toto321@toto.toto", "WrongPassword12345678")
+    # Locked now: even the right password gets the generic answer for a while.
+    response = walk.login("toto321@toto.toto", BERNARD_PASSWORD)
+    assert response.status_code == 422 and GENERIC in text(response)
+    with app.app_context(), db.connection_context():
+        assert Space.by_number(BERNARD).login_locked_until is not None
+
+
+def test_session_id_changes_at_login(walk, client):
+    client.get("/opter/numero")
+    walk.number()
+    before = client.get_cookie("espace_session").value
+    walk.login("toto321@toto.toto", BERNARD_PASSWORD)
+    assert client.get_cookie("espace_session").value != before
+
+
+def test_space_requires_login(client):
+    for url in ("/espace/", "/espace/coordonnees", "/espace/coordonnees/recapitulatif.pdf"):
+        response = client.get(url)
+        assert response.status_code == 303 and response.location.endswith("/connexion")
+
+
+def test_coordinates_show_the_recap_again(walk, client):
+    walk.login("toto321@toto.toto", BERNARD_PASSWORD)
+    page = text(client.get("/espace/coordonnees"))
+    assert "Gérer vos coordonnées" in page and "0233476796" in page and "Votre hobby ?" in page
+    assert 'href="/espace/coordonnees/recapitulatif.pdf"' in page
+    pdf = client.get("/espace/coordonnees/recapitulatif.pdf")
+    assert pdf.mimetype == "application/pdf"
+
+
+def test_logout_ends_the_space_session(walk, client):
+    walk.login("toto321@toto.toto", BERNARD_PASSWORD)
+    assert client.post("/deconnexion").status_code == 303
+    assert client.get("/espace/").status_code == 303
+
+
+def test_forgotten_password_page(client):
+    page = text(client.get("/mot-de-passe-oublie"))
+    assert "Mot de passe oublié" in page and "0809 400 210" not in page or "assistance" in page
