@@ -1,5 +1,6 @@
 """espace: the espace professionnel, EP 4 « Opter pour l'accès avec une adresse électronique et un mot de passe »."""
 import os
+from datetime import datetime, timezone
 
 from cachelib import FileSystemCache
 from flask import Flask, render_template, request
@@ -8,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import captcha, cli
 from .config import Config, production_problems
 from .database import migrate, open_database
-from .domain.clock import french_date
+from .domain.clock import french_date, french_datetime
 from .domain.crypto import Encryptor
 from .domain.hashing import Hasher
 from .domain.seed import seed_demo
@@ -164,7 +165,16 @@ def register_hooks(app):
     def _too_many(exc):
         return render_template("error.html", code=429, title="Trop de tentatives",
                                message="Trop de tentatives depuis votre connexion. Par sécurité, "
-                                       "patientez quelques minutes avant de réessayer."), 429
+                                       f"{_retry_advice()}"), 429
+
+
+def _retry_advice():
+    """When the breached per-address limit lets this client in again, in Paris time."""
+    limit = limiter.current_limit
+    if limit is None:
+        return "patientez quelques minutes avant de réessayer."
+    until = datetime.fromtimestamp(limit.reset_at, timezone.utc).replace(tzinfo=None)
+    return f"vous pourrez réessayer {french_datetime(until)} (heure de Paris)."
 
 
 def _error_page(code, title):

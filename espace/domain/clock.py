@@ -1,5 +1,5 @@
 """One clock for every rule, so tests can move time (time-machine patches it)."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -28,6 +28,11 @@ def french_date(moment):
 
 
 def french_datetime(moment):
-    """le 27/11/2026 à 11h05 (Paris time), for 'try again' messages."""
+    """le 27/11/2026 à 11h05 (Paris time), for 'try again' messages.
+
+    Rounded up to the minute: someone told 11h05 must not be refused at 11h05.
+    """
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
     local = to_paris(moment)
     return f"le {local:%d/%m/%Y} à {local:%H}h{local:%M}"
