@@ -17,8 +17,6 @@ setup-dev: $(BIN)/activate
 
 ## Start the app on the embedded default (SQLite, sessions on disk, outbox mail) with the demo data.
 run: setup
-	$(BIN)/flask --app wsgi migrate
-	$(BIN)/flask --app wsgi seed-demo
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 ## Run every test: embedded default, then the scale-out shape if PostgreSQL and Redis answer.
