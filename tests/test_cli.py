@@ -46,3 +46,42 @@ def test_migrations_go_down_and_up_again(app):
         assert "space" not in db.get_tables()
         assert runner.up() == ["0001_initial"]
         assert "activation_request" in db.get_tables()
+
+
+LEGACY = [{
+    "subscriber_number": "20201230000404", "last_name": "MARTIN", "first_name": "Anne",
+    "contact_email": "anne.martin@example.fr", "certificate_expires_on": "2021-05-01",
+    "answers": [{"question": "Votre hobby ?", "answer": "Vélo"},
+                {"question": "Votre sport préféré ?", "answer": "Tennis"},
+                {"question": "Quel est votre surnom ?", "answer": "Nanou"}],
+    "dossiers": [{"siren": "311223341", "name": "MARTIN SAS"}], "services": ["Déclarer TVA"],
+}]
+
+
+def test_import_legacy_creates_certificate_spaces_with_hashed_answers(runner, app, tmp_path):
+    import json
+
+    path = tmp_path / "legacy.json"
+    path.write_text(json.dumps(LEGACY), encoding="utf-8")
+    result = runner.invoke(args=["import-legacy", str(path)])
+    assert result.exit_code == 0 and "1 espace(s) importé(s)" in result.output
+    assert "0 espace(s) importé(s), 1 déjà présent(s)" in runner.invoke(args=["import-legacy", str(path)]).output
+    with app.app_context(), db.connection_context():
+        space = Space.by_number("20201230000404")
+        assert space.access_mode == "certificate" and [d.name for d in space.dossiers] == ["MARTIN SAS"]
+        hashes = [a.answer_hash for a in space.legacy_answers]
+        assert all(h.startswith("$2b$") for h in hashes) and not any("elo" in h for h in hashes)
+
+
+def test_import_legacy_refuses_the_whole_file_on_a_bad_record(runner, app, tmp_path):
+    import json
+
+    bad = LEGACY + [{"subscriber_number": "123", "last_name": "X", "first_name": "Y", "answers": []}]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    result = runner.invoke(args=["import-legacy", str(path)])
+    assert result.exit_code != 0 and "rien n'a été importé" in result.output
+    with app.app_context(), db.connection_context():
+        assert Space.by_number("20201230000404") is None
+    path.write_text("{not json", encoding="utf-8")
+    assert "fichier illisible" in runner.invoke(args=["import-legacy", str(path)]).output
