@@ -141,7 +141,12 @@ def question():
                 form.answer.data, encryptor(), now(), send,
             )
         except Refused as refusal:
-            form[refusal.field or "answer"].errors.append(refusal.message)
+            if refusal.field in form:
+                form[refusal.field].errors.append(refusal.message)
+            else:
+                # The address was taken since step 3 (maybe this very moment): said above
+                # the form; « Etape précédente » leads back to choose another.
+                form.form_errors.append(refusal.message)
         except MailError:
             form.answer.errors.append(
                 "Le courriel contenant le code d'activation n'a pas pu être envoyé. "
