@@ -1,8 +1,8 @@
 """The demo data of SPEC.md; seeding is idempotent (keyed by subscriber number)."""
-from datetime import date, datetime
+from datetime import datetime
 
-from ..models import ACCESS_CERTIFICATE, ACCESS_PASSWORD, Dossier, LegacyTrustAnswer, Service, Space, db
-from .identity import normalise_answer
+from ..models import ACCESS_CERTIFICATE, ACCESS_PASSWORD, Dossier, Service, Space, db
+from .legacy import import_spaces
 
 DEMO_SPACES = [
     {
@@ -15,13 +15,13 @@ DEMO_SPACES = [
         "access_mode": ACCESS_CERTIFICATE,
         "certificate_number": "111B444E5555C66 B",
         "certificate_authority": "CN=IGC v1.0=DGI.C=FR",
-        "certificate_expires_on": date(2016, 11, 26),
+        "certificate_expires_on": "2016-11-26",
         "answers": [
-            ("Le prénom de votre mère ou de votre père ?", "Laurence"),
-            ("Votre sport préféré ?", "Rugby"),
-            ("La marque de votre première voiture ?", "Renault"),
+            {"question": "Le prénom de votre mère ou de votre père ?", "answer": "Laurence"},
+            {"question": "Votre sport préféré ?", "answer": "Rugby"},
+            {"question": "La marque de votre première voiture ?", "answer": "Renault"},
         ],
-        "dossiers": [("412345670", "ROSEMONDE CONSEIL SARL"), ("523456788", "LONGCHAMP IMMOBILIER SCI")],
+        "dossiers": [{"siren": "412345670", "name": "ROSEMONDE CONSEIL SARL"}, {"siren": "523456788", "name": "LONGCHAMP IMMOBILIER SCI"}],
         "services": ["Déclarer TVA", "Payer TVA", "Consulter le compte fiscal", "Déclarer résultat"],
     },
     {
@@ -34,16 +34,16 @@ DEMO_SPACES = [
         "access_mode": ACCESS_CERTIFICATE,
         "certificate_number": "2005A017C0303 B",
         "certificate_authority": "CN=IGC v1.0=DGI.C=FR",
-        "certificate_expires_on": date(2008, 1, 16),
+        "certificate_expires_on": "2008-01-16",
         "answers": [
-            ("La ville de naissance de votre premier enfant ?", "Deauville"),
-            ("Le prénom de votre conjoint(e) ?", "Gray"),
-            ("Le prénom de votre mère ou de votre père ?", "Lucien"),
+            {"question": "La ville de naissance de votre premier enfant ?", "answer": "Deauville"},
+            {"question": "Le prénom de votre conjoint(e) ?", "answer": "Gray"},
+            {"question": "Le prénom de votre mère ou de votre père ?", "answer": "Lucien"},
         ],
         "dossiers": [
-            ("634567895", "PEKMEZ HÔTELLERIE SAS"),
-            ("745678904", "CASINO DE LA PLAGE SA"),
-            ("856789011", "LES PLANCHES SARL"),
+            {"siren": "634567895", "name": "PEKMEZ HÔTELLERIE SAS"},
+            {"siren": "745678904", "name": "CASINO DE LA PLAGE SA"},
+            {"siren": "856789011", "name": "LES PLANCHES SARL"},
         ],
         "services": ["Déclarer TVA", "Payer TVA", "Payer impôt sur les sociétés", "Consulter le compte fiscal"],
     },
@@ -60,8 +60,7 @@ DEMO_SPACES = [
         "trust_question": "Votre hobby ?",
         "trust_answer": "pêche",
         "registered_at": datetime(2015, 3, 24, 9, 30),
-        "answers": [],
-        "dossiers": [("967890120", "DOUASBIN PÊCHE SARL")],
+        "dossiers": [{"siren": "967890120", "name": "DOUASBIN PÊCHE SARL"}],
         "services": ["Déclarer TVA", "Consulter le compte fiscal"],
     },
 ]
@@ -69,31 +68,19 @@ DEMO_SPACES = [
 
 def seed_demo(hasher, encryptor):
     """Create the demo spaces that do not exist yet. Returns how many were created."""
-    created = 0
+    certificate = [spec for spec in DEMO_SPACES if spec["access_mode"] == ACCESS_CERTIFICATE]
+    created, _ = import_spaces(certificate, hasher)
     for spec in DEMO_SPACES:
-        if Space.by_number(spec["subscriber_number"]) is not None:
+        if spec["access_mode"] != ACCESS_PASSWORD or Space.by_number(spec["subscriber_number"]):
             continue
         with db.atomic():
-            fields = {
-                k: spec[k]
-                for k in (
-                    "subscriber_number", "last_name", "first_name", "phone", "contact_email",
-                    "address", "access_mode", "certificate_number", "certificate_authority",
-                    "certificate_expires_on", "login_email", "trust_question", "registered_at",
-                )
-                if k in spec
-            }
-            if spec["access_mode"] == ACCESS_PASSWORD:
-                fields["password_hash"] = hasher.hash(spec["password"])
-                fields["trust_answer_encrypted"] = encryptor.encrypt(spec["trust_answer"])
-            space = Space.create(**fields)
-            for position, (question, answer) in enumerate(spec["answers"], start=1):
-                LegacyTrustAnswer.create(
-                    space=space, position=position, question=question,
-                    answer_hash=hasher.hash(normalise_answer(answer)),
-                )
-            for siren, name in spec["dossiers"]:
-                Dossier.create(space=space, siren=siren, name=name)
+            fields = {k: spec[k] for k in (
+                "subscriber_number", "last_name", "first_name", "phone", "contact_email", "address",
+                "access_mode", "login_email", "trust_question", "registered_at")}
+            space = Space.create(password_hash=hasher.hash(spec["password"]),
+                                 trust_answer_encrypted=encryptor.encrypt(spec["trust_answer"]), **fields)
+            for dossier in spec["dossiers"]:
+                Dossier.create(space=space, **dossier)
             for name in spec["services"]:
                 Service.create(space=space, name=name)
         created += 1
