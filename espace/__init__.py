@@ -6,9 +6,9 @@ from cachelib import FileSystemCache
 from flask import Flask, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import captcha, cli
+from . import captcha, cli, ops
 from .config import Config, production_problems
-from .database import migrate, open_database
+from .database import migrate, open_database, startup_lock
 from .domain.clock import french_date, french_datetime
 from .domain.crypto import Encryptor
 from .domain.hashing import Hasher
@@ -48,6 +48,9 @@ def create_app(test_config=None):
     app.extensions["espace.mailer"] = mailer_from_config(app.config)
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
+                              {"socket_connect_timeout": 2, "socket_timeout": 2})
     csrf.init_app(app)
     limiter.init_app(app)
     if app.config["TRUSTED_PROXIES"]:
@@ -56,6 +59,7 @@ def create_app(test_config=None):
 
     register_blueprints(app)
     register_hooks(app)
+    ops.init_app(app)
     cli.register(app)
 
     with app.app_context():
@@ -77,7 +81,9 @@ def configure_sessions(app):
         import redis
 
         app.config.setdefault("SESSION_TYPE", "redis")
-        app.config.setdefault("SESSION_REDIS", redis.from_url(app.config["REDIS_URL"]))
+        # Short timeouts: a stalled Redis must give a 503 page, not hung workers.
+        app.config.setdefault("SESSION_REDIS", redis.from_url(
+            app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=2))
     else:
         app.config.setdefault("SESSION_TYPE", "cachelib")
         app.config.setdefault(
@@ -102,7 +108,7 @@ def configure_database(app):
 
 def prepare_database(app):
     """Migrations and demo data on first start (both idempotent)."""
-    with db.connection_context():
+    with db.connection_context(), startup_lock(db.obj):
         migrate(db.obj)
         if app.config["SEED_DEMO"]:
             seed_demo(app.extensions["espace.hasher"], app.extensions["espace.encryptor"])

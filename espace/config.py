@@ -55,6 +55,7 @@ class Config:
         self.RATE_CODE = env("RATE_CODE", "10 per minute; 50 per hour")
         self.RATE_LOGIN = env("RATE_LOGIN", "10 per minute; 50 per hour")
         self.SEED_DEMO = env("SEED_DEMO", "1") == "1"
+        self.LOG_LEVEL = env("LOG_LEVEL", "INFO")
 
     def as_flask(self):
         return {k: v for k, v in vars(self).items() if k.isupper()}

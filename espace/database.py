@@ -1,5 +1,6 @@
 """Opening the database named by DATABASE_URL, and applying migrations."""
 import os
+from contextlib import contextmanager
 
 from peewee import SqliteDatabase
 from playhouse.db_url import connect
@@ -27,16 +28,25 @@ def open_database(url):
 MIGRATION_LOCK = 7242024  # any constant shared by every process of this app
 
 
-def migrate(database):
-    """Apply pending migrations; returns their names.
+@contextmanager
+def startup_lock(database):
+    """Several workers start at once: they take turns to migrate and seed.
 
-    Several workers may start at once: on PostgreSQL an advisory lock makes
-    them take turns (SQLite serialises writers by itself).
+    PostgreSQL: an advisory lock (re-entrant in one session). SQLite: a write
+    transaction from the start, so a check-then-insert cannot interleave.
     """
     if isinstance(database, SqliteDatabase):
-        return Runner(database, MIGRATIONS_DIR).up()
+        with database.atomic(lock_type="IMMEDIATE"):
+            yield
+        return
     database.execute_sql("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
     try:
-        return Runner(database, MIGRATIONS_DIR).up()
+        yield
     finally:
         database.execute_sql("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+
+
+def migrate(database):
+    """Apply pending migrations; returns their names."""
+    with startup_lock(database):
+        return Runner(database, MIGRATIONS_DIR).up()

@@ -1,0 +1,30 @@
+"""gunicorn settings: gunicorn -c gunicorn.conf.py wsgi:app (every value can come from the environment)."""
+import multiprocessing
+import os
+
+# Behind the reverse proxy on the same host: never exposed directly.
+bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+
+# Sync workers: the work is bcrypt (CPU) and short database calls.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then so a slow leak never becomes an outage.
+max_requests = 5000
+max_requests_jitter = 500
+
+# The app writes one JSON line per request (espace/ops.py): no second access log.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+
+# Client address and scheme come from ProxyFix, set by TRUSTED_PROXIES, and nothing else.
+secure_scheme_headers = {}
+forwarded_allow_ips = "127.0.0.1"
+
+# gunicorn's control socket has one default path per user: several servers on a host would fight.
+control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "") == ""
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
