@@ -111,6 +111,9 @@ def identifiers():
     state = session.get(KEY, {})
     if state.get("done", 0) < 1:
         return see_other(url_for("activation.code"))
+    if state["done"] >= 2:
+        # Back button after activation: the request is spent, the recap is what is left.
+        return see_other(url_for("activation.recap"))
     form = ConnectionEmailForm(formdata=None) if pressed("effacer") else ConnectionEmailForm()
     if not pressed("effacer") and form.validate_on_submit():
         try:
