@@ -1,0 +1,107 @@
+"""Headers and cookies: CSP, framing, sniffing, referrer, caching, cookie flags, HTTPS.
+
+How the app knows it is served over HTTPS: `request.is_secure`, true when TLS reaches
+the app itself, or when a proxy counted in TRUSTED_PROXIES says X-Forwarded-Proto: https.
+That turns HSTS on. The cookie's Secure flag is SESSION_COOKIE_SECURE=1, set explicitly
+by the operator (see SECURITY.md).
+"""
+import re
+
+import pytest
+from conftest import BERNARD_PASSWORD, LILA
+
+PUBLIC = ["/", "/fiches", "/fiches/ep4", "/aide", "/accessibilite", "/page-qui-n-existe-pas"]
+PRIVATE = ["/connexion", "/opter/numero", "/opter/verification", "/activation/",
+           "/activation/identifiants", "/espace/", "/espace/coordonnees"]
+
+
+def directives(csp):
+    return {d.split()[0]: d.split()[1:] for d in (p.strip() for p in csp.split(";")) if d}
+
+
+def logged_in(app):
+    client = app.test_client()
+    client.post("/connexion", data={"email": "toto321@toto.toto", "password": BERNARD_PASSWORD})
+    return client
+
+
+@pytest.mark.parametrize("url", PUBLIC + PRIVATE)
+def test_every_page_has_the_protective_headers(app, url):
+    response = logged_in(app).get(url)
+    h = response.headers
+    csp = directives(h["Content-Security-Policy"])
+    assert "'unsafe-inline'" not in h["Content-Security-Policy"]
+    assert "'unsafe-eval'" not in h["Content-Security-Policy"]
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert csp["script-src"] == ["'self'"] and csp["object-src"] == ["'none'"]
+    assert csp["base-uri"] == ["'none'"] and csp["form-action"] == ["'self'"]
+    assert h["X-Content-Type-Options"] == "nosniff"
+    assert h["X-Frame-Options"] == "DENY"
+    assert h["Referrer-Policy"] in ("no-referrer", "same-origin", "strict-origin")
+    assert "Strict-Transport-Security" not in h  # plain HTTP: HSTS would be meaningless
+
+
+@pytest.mark.parametrize("url", PRIVATE + ["/activation/captcha.png", "/activation/captcha.wav"])
+def test_procedure_and_space_pages_are_never_stored(app, url):
+    assert logged_in(app).get(url).headers["Cache-Control"] == "no-store"
+
+
+def test_refusals_and_redirects_are_never_stored_either(client, walk):
+    assert walk.number("123").headers["Cache-Control"] == "no-store"
+    assert walk.number(LILA).headers["Cache-Control"] == "no-store"
+    assert walk.answers({"answer1": "a", "answer2": "b", "answer3": "c"}).headers["Cache-Control"] == "no-store"
+    response = walk.login("toto321@toto.toto", BERNARD_PASSWORD)
+    assert response.status_code == 303 and response.headers["Cache-Control"] == "no-store"
+    assert client.get("/espace/coordonnees/recapitulatif.pdf").headers["Cache-Control"] == "no-store"
+
+
+INLINE = [
+    re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),  # inline script
+    re.compile(r"<[^>]+\son[a-z]+\s*=", re.I),  # onclick=…
+    re.compile(r"<[^>]+\sstyle\s*=", re.I),  # style attribute
+    re.compile(r"<style", re.I),
+    re.compile(r"javascript:", re.I),
+]
+
+
+@pytest.mark.parametrize("url", PUBLIC + PRIVATE)
+def test_pages_need_nothing_the_policy_forbids(app, url):
+    """The CSP forbids inline code: a page relying on some would silently break."""
+    page = logged_in(app).get(url).get_data(as_text=True)
+    for pattern in INLINE:
+        assert not pattern.search(page), (pattern.pattern, url)
+
+
+def session_cookie(response):
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("espace_session=")]
+    assert cookies, "the session cookie was set"
+    return [a.strip().lower() for a in cookies[-1].split(";")]
+
+
+def test_session_cookie_is_httponly_and_samesite(client, walk):
+    attributes = session_cookie(walk.number(LILA))
+    assert "httponly" in attributes
+    assert "samesite=lax" in attributes or "samesite=strict" in attributes
+    assert "secure" not in attributes  # plain HTTP, nothing configured
+
+
+def test_over_https_the_cookie_is_secure_and_hsts_is_sent(make_app):
+    app = make_app(SESSION_COOKIE_SECURE=True)
+    client = app.test_client()
+    response = client.post("/opter/numero", data={"number": LILA}, base_url="https://localhost")
+    attributes = session_cookie(response)
+    assert "secure" in attributes and "httponly" in attributes
+    hsts = client.get("/", base_url="https://localhost").headers["Strict-Transport-Security"]
+    assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 31536000
+
+
+def test_behind_a_trusted_tls_proxy_hsts_is_sent(make_app):
+    app = make_app(SESSION_COOKIE_SECURE=True, TRUSTED_PROXIES=1)
+    response = app.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" in response.headers
+
+
+def test_forwarded_proto_from_an_untrusted_client_is_ignored(make_app):
+    app = make_app()  # TRUSTED_PROXIES=0: the header comes from the client itself
+    response = app.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in response.headers
