@@ -103,3 +103,37 @@ def test_trust_answers_are_never_stored_in_clear(lila):
     for stored in lila.legacy_answers:
         assert stored.answer_hash.startswith("$2b$")
         assert "laurence" not in stored.answer_hash.lower()
+
+
+def test_parallel_guesses_cannot_exceed_the_limit(lila):
+    """Attempts are taken before checking: 20 guesses at once get at most 5 checks."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from espace.models import db
+
+    checks = []
+    lock = threading.Lock()
+
+    class CountingHasher(Hasher):
+        def check(self, secret, hashed):
+            with lock:
+                checks.append(secret)
+            return super().check(secret, hashed)
+
+    hasher = CountingHasher(4)
+    barrier = threading.Barrier(20)
+
+    def guess(i):
+        barrier.wait()
+        with db.connection_context():
+            try:
+                verify_trust_answers(lila, [f"guess{i}", "y", "z"], hasher, NOW)
+            except Refused as refused:
+                return refused.message
+
+    with ThreadPoolExecutor(20) as pool:
+        messages = list(pool.map(guess, range(20)))
+    assert len(checks) // 3 <= MAX_ANSWER_FAILURES
+    assert sum("réessayer" in m for m in messages) >= 20 - MAX_ANSWER_FAILURES
+    assert Space.get_by_id(lila.id).answers_locked_until is not None

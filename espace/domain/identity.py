@@ -3,9 +3,10 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
-from ..models import ACCESS_PASSWORD, Space, db
+from ..models import ACCESS_PASSWORD, Space
 from .clock import french_datetime
 from .errors import Refused
+from .throttle import Locked, Throttle
 
 NUMBER_RE = re.compile(r"[0-9]{14}")  # ASCII digits only: \d also matches other scripts
 MAX_ANSWER_FAILURES = 5
@@ -60,33 +61,25 @@ def lock_message(until):
     )
 
 
+ANSWER_THROTTLE = Throttle(Space.failed_answer_count, Space.answers_locked_until,
+                           MAX_ANSWER_FAILURES, ANSWER_LOCK)
+
+
 def verify_trust_answers(space, answers, hasher, now):
-    """All three must match; never say which one was wrong; failures counted in the database."""
-    space = Space.get_by_id(space.id)
-    if space.answers_locked_until and space.answers_locked_until > now:
-        raise Refused(lock_message(space.answers_locked_until))
+    """All three must match; never say which one was wrong; attempts counted in the database."""
+    try:
+        attempt = ANSWER_THROTTLE.spend(space.id, now)
+    except Locked as locked:
+        raise Refused(lock_message(locked.until))
     stored = sorted(space.legacy_answers, key=lambda a: a.position)
     # Check all of them, always: the time taken does not tell which one failed.
     results = [hasher.check(normalise_answer(given), a.answer_hash) for a, given in zip(stored, answers)]
     if len(results) == 3 and all(results):
-        Space.update(failed_answer_count=0, answers_locked_until=None).where(
-            Space.id == space.id
-        ).execute()
+        ANSWER_THROTTLE.reset(space.id)
         return True
-    with db.atomic():
-        Space.update(failed_answer_count=Space.failed_answer_count + 1).where(
-            Space.id == space.id
-        ).execute()
-        failures = Space.get_by_id(space.id).failed_answer_count
-        until = now + ANSWER_LOCK if failures >= MAX_ANSWER_FAILURES else None
-        if until:
-            Space.update(failed_answer_count=0, answers_locked_until=until).where(
-                Space.id == space.id
-            ).execute()
-    # Raised outside the transaction, which must commit the lock.
-    if until:
-        raise Refused(lock_message(until))
-    left = MAX_ANSWER_FAILURES - failures
+    if attempt >= MAX_ANSWER_FAILURES:
+        raise Refused(lock_message(ANSWER_THROTTLE.lock_now(space.id, now)))
+    left = MAX_ANSWER_FAILURES - attempt
     raise Refused(
         "Les réponses saisies ne correspondent pas à celles enregistrées pour cet espace. "
         f"Il vous reste {left} essai{'s' if left > 1 else ''} avant un blocage temporaire."
