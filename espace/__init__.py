@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import captcha, cli, ops
 from .config import Config, production_problems
-from .database import migrate, open_database, startup_lock
+from .database import ensure_connection, migrate, open_database, startup_lock
 from .domain.clock import french_date, french_datetime
 from .domain.crypto import Encryptor
 from .domain.hashing import Hasher
@@ -98,7 +98,7 @@ def configure_database(app):
 
     @app.before_request
     def _connect():
-        db.connect(reuse_if_open=True)
+        ensure_connection(db)
 
     @app.teardown_request
     def _close(exc):

@@ -2,7 +2,7 @@
 import os
 from contextlib import contextmanager
 
-from peewee import SqliteDatabase
+from peewee import InterfaceError, OperationalError, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
 
@@ -23,6 +23,21 @@ def open_database(url):
             os.makedirs(os.path.dirname(path), exist_ok=True)
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     return connect(url)
+
+
+def ensure_connection(database):
+    """Open a connection, or replace one the server dropped (restart, failover, idle kill).
+
+    Connections are closed after each request, so the check costs nothing then;
+    it matters when one outlives a request (CLI, tests, a future pool).
+    """
+    if not database.is_closed():
+        try:
+            database.execute_sql("SELECT 1")
+            return
+        except (OperationalError, InterfaceError):
+            database.close()
+    database.connect()
 
 
 MIGRATION_LOCK = 7242024  # any constant shared by every process of this app

@@ -12,8 +12,9 @@ import peewee
 import redis.exceptions
 from flask import Blueprint, current_app, g, has_request_context, jsonify, render_template, request
 from flask.logging import default_handler, wsgi_errors_stream
-from flask.sessions import SessionInterface
+from flask.sessions import SecureCookieSession, SessionInterface
 
+from .database import ensure_connection
 from .domain.identity import normalise_answer
 from .extensions import encryptor, hasher, limiter
 from .models import ActivationRequest, LegacyTrustAnswer, Space, db
@@ -131,10 +132,13 @@ class ResilientSessions(SessionInterface):
             return self.inner.open_session(app, request)
         except UNAVAILABLE as exc:
             # Flask cannot show an error page from here: _start() raises it in the request.
+            # The page still needs a session (CSRF token): a throw-away one, never saved.
             request.environ[DOWN] = exc
-            return self.make_null_session(app)
+            return SecureCookieSession()
 
     def save_session(self, app, session, response):
+        if DOWN in request.environ:
+            return
         try:
             self.inner.save_session(app, session, response)
         except UNAVAILABLE as exc:
@@ -164,8 +168,7 @@ def healthz():
 
 def _check_database():
     try:
-        db.connect(reuse_if_open=True)
-        db.execute_sql("SELECT 1")
+        ensure_connection(db)
     except peewee.DatabaseError:
         return "error"
     return "ok"
