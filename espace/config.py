@@ -47,7 +47,9 @@ class Config:
         # Cookie dies with the browser; the server forgets an idle session after an hour.
         self.SESSION_PERMANENT = False
         self.PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_SECONDS", 3600)
-        self.SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", "") == "1"
+        # Production is served over HTTPS only: the cookie never travels in clear.
+        production = self.ESPACE_ENV == "production"
+        self.SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", "1" if production else "") == "1"
         self.RATELIMIT_ENABLED = env("RATELIMIT_ENABLED", "1") == "1"
         # Per client address (Flask-Limiter); see README « Limites ».
         self.RATE_NUMBER = env("RATE_NUMBER", "20 per minute; 100 per hour")
@@ -74,4 +76,7 @@ def production_problems(config):
         found.append("CAPTCHA_TEST_TEXT is for tests only")
     if config["MAIL_BACKEND"] == "outbox":
         found.append("MAIL_BACKEND=outbox keeps mail in the database instead of sending it")
+    if not config["REDIS_URL"]:
+        # Several workers each with their own counters would multiply every limit.
+        found.append("REDIS_URL must be set: sessions and rate limits shared by every worker")
     return found

@@ -11,6 +11,7 @@ import click
 import peewee
 import redis.exceptions
 from flask import Blueprint, current_app, g, has_request_context, jsonify, render_template, request
+from flask.cli import with_appcontext
 from flask.logging import default_handler, wsgi_errors_stream
 from flask.sessions import SecureCookieSession, SessionInterface
 
@@ -188,6 +189,7 @@ def _check_redis():
 # --- Operator commands --------------------------------------------------------------------
 
 @click.command("rotate-keys")
+@with_appcontext
 def rotate_keys():
     """Re-encrypt stored trust answers with the newest of ENCRYPTION_KEYS."""
     rotated = 0
@@ -213,6 +215,7 @@ def load_number(index):
 
 @click.command("seed-load")
 @click.argument("count", type=click.IntRange(1, 9_999_999))
+@with_appcontext
 def seed_load(count):
     """Create COUNT synthetic certificate spaces (numbers 2020100xxxxxxx) for load tests."""
     # One hash per answer, shared: hashing COUNT x 3 times would dominate the seeding.
