@@ -1,0 +1,227 @@
+"""Fuzzing every field of every form with hypothesis.
+
+For any input — very long, unicode, control characters, NUL, HTML/JS/SQL payloads,
+fields missing or repeated, full page or htmx — the app never fails (TESTING makes an
+exception surface here), never echoes markup unescaped, and writes nothing to the
+database when it refuses the input. The failure counters of trust answers and login are
+the one deliberate write on refusal: they are left out of the comparison.
+"""
+import pytest
+from conftest import CAPTCHA, LILA, LILA_ANSWERS, PASSWORD, Walk
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
+from werkzeug.datastructures import MultiDict
+
+from espace.domain.activation import TRUST_QUESTIONS
+from espace.models import ALL_MODELS, ActivationRequest, OutboxMessage, Space, db
+
+EXAMPLES = 300
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+COUNTERS = {"failed_answer_count", "answers_locked_until", "failed_login_count", "login_locked_until"}
+# Markup that must never come back as markup: the marker never occurs in the templates.
+INJECTIONS = [
+    "<script>fuzzmark()</script>",
+    '"><img src=x onerror=fuzzmark()>',
+    "'><svg/onload=fuzzmark()>",
+    "</textarea><b id=fuzzmark>",
+    "javascript:fuzzmark()//<a href=x>",
+    "{{ 7*7 }}fuzzmark{% raw %}",
+    "' OR '1'='1' -- fuzzmark<",
+    "'); DROP TABLE space; -- <fuzzmark>",
+    "\x00<fuzzmark>\x00",
+    "\r\nSet-Cookie: fuzzmark=1\r\n<fuzzmark>",
+    "\u202e<fuzzmark>\u200b\ufeff",
+]
+EXAMPLES_RUN = {}
+
+values = st.one_of(
+    st.sampled_from(INJECTIONS),
+    st.text(max_size=120),
+    st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=40),  # control characters
+    st.builds(lambda s, n: s * n, st.text(min_size=1, max_size=4), st.integers(30, 3000)),
+    st.sampled_from(["", " ", LILA, "2010 167 0101919", "lila.pro@example.fr", PASSWORD, CAPTCHA,
+                     "a" * 100_000, "é" * 101, "😀" * 50] + list(TRUST_QUESTIONS)),
+)
+
+
+def field_values(names):
+    """Each field missing, given once, or given several times; sometimes an unknown one too."""
+    one_field = st.one_of(st.just([]), values.map(lambda v: [v]), st.lists(values, min_size=2, max_size=3))
+    extra = st.one_of(st.just({}), st.dictionaries(st.sampled_from(["csrf_token", "admin", "done", "space_id"]),
+                                                   st.lists(values, min_size=1, max_size=2), max_size=2))
+    return st.tuples(st.fixed_dictionaries({n: one_field for n in names}), extra).map(
+        lambda parts: [(k, v) for part in parts for k, vs in part.items() for v in vs])
+
+
+ACTIONS = st.sampled_from([[], ["continuer"], ["effacer"], ["changer"], ["valider"], ["x", "effacer"]])
+
+
+def snapshot():
+    state = {}
+    for model in ALL_MODELS:
+        columns = [f for f in model._meta.sorted_fields if f.name not in COUNTERS]
+        state[model.__name__] = sorted(map(repr, model.select(*columns).tuples()))
+    return state
+
+
+def reset_counters():
+    Space.update(failed_answer_count=0, answers_locked_until=None,
+                 failed_login_count=0, login_locked_until=None).execute()
+
+
+def check(response, pairs):
+    assert response.status_code < 500
+    body = response.get_data(as_text=True)
+    for tag in ("<fuzzmark", "<script>fuzzmark", "<img src=x", "<svg/onload", "<b id=fuzzmark", "<a href=x"):
+        assert tag not in body, tag
+    assert "49fuzzmark" not in body  # a template would have evaluated {{ 7*7 }}
+    for _, value in pairs:
+        special = str(escape(value)) != value
+        if special and (value in INJECTIONS or (len(value) >= 12 and any(c.isalpha() for c in value))):
+            assert value not in body, value
+
+
+class Fuzzer:
+    """One app per test; a client brought to the step before each example."""
+
+    def __init__(self, app, setup):
+        self.app, self.setup = app, setup
+        self.client = None
+        self.count = 0
+
+    def post(self, path, pairs, htmx):
+        if self.client is None:
+            self.client = self.app.test_client()
+            self.setup(self.client)
+        with self.app.app_context(), db.connection_context():
+            reset_counters()
+            before = snapshot()
+        headers = {"HX-Request": "true"} if htmx else {}
+        response = self.client.post(path, data=MultiDict(pairs), headers=headers)
+        self.count += 1
+        check(response, pairs)
+        if response.status_code == 303:
+            self.client = None  # accepted: the next example starts again from its step
+            return response
+        with self.app.app_context(), db.connection_context():
+            assert snapshot() == before, "refused input changed the database"
+        return response
+
+
+def to_step(n):
+    def setup(client):
+        walk = Walk(None, client)
+        steps = [walk.number, walk.answers, walk.credentials][: n - 1]
+        for step in steps:
+            assert step().status_code == 303
+    return setup
+
+
+def code_step(client):
+    client.get("/activation/")
+
+
+FORMS = {
+    # name: (path, fields, setup)
+    "numero": ("/opter/numero", ["number"], to_step(1)),
+    "verification": ("/opter/verification", ["answer1", "answer2", "answer3"], to_step(2)),
+    "identifiants": ("/opter/identifiants", ["email", "email_confirm", "password", "password_confirm"],
+                     to_step(3)),
+    "question": ("/opter/question", ["question", "answer"], to_step(4)),
+    "code": ("/activation/", ["code", "captcha"], code_step),
+    "connexion": ("/connexion", ["email", "password"], lambda client: None),
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report(request):
+    yield
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter and capture and EXAMPLES_RUN:
+        detail = ", ".join(f"{k} {v}" for k, v in EXAMPLES_RUN.items())
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"\nfuzz: {sum(EXAMPLES_RUN.values())} examples ({detail})")
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_any_input_to_any_form(make_app, name):
+    path, fields, setup = FORMS[name]
+    app = make_app()
+    if name == "question":
+        # Each accepted example stores a request; the next one must be able to again.
+        def setup(client, walk_to=setup):
+            with app.app_context(), db.connection_context():
+                ActivationRequest.delete().execute()
+                OutboxMessage.delete().execute()
+            walk_to(client)
+    fuzzer = Fuzzer(app, setup)
+
+    @FUZZ
+    @given(pairs=field_values(fields), action=ACTIONS, htmx=st.booleans())
+    def run(pairs, action, htmx):
+        fuzzer.post(path, pairs + [("action", a) for a in action], htmx)
+
+    run()
+    EXAMPLES_RUN[name] = fuzzer.count
+    assert fuzzer.count >= EXAMPLES
+
+
+def test_any_input_to_the_address_step_of_activation(make_app):
+    """The last step activates: refused input must leave the space exactly as it was."""
+    app = make_app()
+    code = Walk(app, app.test_client()).option(email="lila.fuzz@example.fr")
+
+    def setup(client):
+        client.get("/activation/")
+        assert client.post("/activation/", data={"code": code, "captcha": CAPTCHA}).status_code == 303
+
+    fuzzer = Fuzzer(app, setup)
+
+    @FUZZ
+    @given(pairs=field_values(["email"]), action=ACTIONS, htmx=st.booleans())
+    def run(pairs, action, htmx):
+        response = fuzzer.post("/activation/identifiants", pairs + [("action", a) for a in action], htmx)
+        assert response.status_code != 303, "only lila.fuzz@example.fr activates"
+
+    run()
+    EXAMPLES_RUN["activation-identifiants"] = fuzzer.count
+
+
+@FUZZ
+@given(body=st.binary(max_size=2000), content_type=st.sampled_from([
+    "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "multipart/form-data",
+    "text/plain", "application/json", "application/x-www-form-urlencoded; charset=latin-1"]),
+    path=st.sampled_from([f[0] for f in FORMS.values()] + ["/activation/identifiants", "/opter/quitter",
+                                                           "/activation/captcha", "/deconnexion"]))
+def test_any_raw_body_to_any_form(app, body, content_type, path):
+    response = app.test_client().post(path, data=body, content_type=content_type)
+    assert response.status_code < 500
+    EXAMPLES_RUN["raw-bodies"] = EXAMPLES_RUN.get("raw-bodies", 0) + 1
+
+
+ROUTES = ["/", "/connexion", "/deconnexion", "/opter/", "/opter/numero", "/opter/verification",
+          "/opter/identifiants", "/opter/question", "/opter/validation", "/opter/quitter", "/activation/",
+          "/activation/captcha", "/activation/captcha.png", "/activation/identifiants",
+          "/activation/recapitulatif", "/activation/recapitulatif.pdf", "/espace/", "/espace/coordonnees"]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE"])
+def test_any_method_on_any_route(client, method):
+    for route in ROUTES:
+        response = client.open(route, method=method)
+        assert response.status_code in (200, 204, 303, 400, 404, 405, 422), (method, route)
+        if response.status_code == 405 and method != "HEAD":
+            assert "Méthode non autorisée" in response.get_data(as_text=True)
+
+
+@FUZZ
+@given(query=st.dictionaries(st.sampled_from(["v", "next", "code", "number", "step"]), values, max_size=3))
+def test_any_query_string(app, query):
+    client = app.test_client()
+    for route in ("/opter/numero", "/activation/", "/connexion"):
+        check(client.get(route, query_string=query), list(query.items()))
+    assert client.get("/activation/captcha.png", query_string=query).mimetype == "image/png"
+    EXAMPLES_RUN["query-strings"] = EXAMPLES_RUN.get("query-strings", 0) + 1
