@@ -36,6 +36,7 @@ class Config:
         self.SMTP_SECURITY = env("SMTP_SECURITY", "none")  # none | starttls | ssl
         self.SMTP_USERNAME = env("SMTP_USERNAME", "")
         self.SMTP_PASSWORD = env("SMTP_PASSWORD", "")
+        self.SMTP_CA_FILE = env("SMTP_CA_FILE", "")
         self.PUBLIC_URL = env("PUBLIC_URL", "")
         self.CAPTCHA_TEST_TEXT = env("CAPTCHA_TEST_TEXT", "")
         self.CAPTCHA_TTL_SECONDS = _int("CAPTCHA_TTL_SECONDS", 600)

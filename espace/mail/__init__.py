@@ -35,10 +35,12 @@ class OutboxMailer:
 
 
 class SmtpMailer:
-    def __init__(self, host, port, security, username, password, sender, timeout=10):
+    def __init__(self, host, port, security, username, password, sender, timeout=10, ca_file=None):
         self.host, self.port, self.security = host, port, security
         self.username, self.password, self.sender = username, password, sender
         self.timeout = timeout
+        # A relay with a certificate from a private authority: trust that authority only.
+        self.tls = ssl.create_default_context(cafile=ca_file or None)
 
     def build(self, message):
         email = EmailMessage()
@@ -56,13 +58,13 @@ class SmtpMailer:
         try:
             if self.security == "ssl":
                 client = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                    self.host, self.port, timeout=self.timeout, context=self.tls
                 )
             else:
                 client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             with client:
                 if self.security == "starttls":
-                    client.starttls(context=ssl.create_default_context())
+                    client.starttls(context=self.tls)
                 if self.username:
                     client.login(self.username, self.password)
                 client.send_message(email)
@@ -75,6 +77,7 @@ def mailer_from_config(config):
         return SmtpMailer(
             config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_SECURITY"],
             config["SMTP_USERNAME"], config["SMTP_PASSWORD"], config["MAIL_FROM"],
+            ca_file=config.get("SMTP_CA_FILE"),
         )
     if config["MAIL_BACKEND"] == "outbox":
         return OutboxMailer()
