@@ -1,0 +1,125 @@
+"""Secrets: after a whole run — mistakes included — against a real server sending real mail,
+no password, trust answer (old or new), activation code or session id appears in clear in
+the database (every table, and the raw bytes of the SQLite files), in the server's logs,
+or in the mail beyond the code in its own activation message.
+"""
+import email
+import email.policy
+import glob
+import os
+import re
+
+import pytest
+from aiosmtpd.controller import Controller
+from conftest import CAPTCHA, LILA, PASSWORD, settings_for
+from live_server import Browser, LiveServer, free_port
+
+from espace import create_app
+from espace.domain.identity import normalise_answer
+from espace.models import ALL_MODELS, db
+
+NEW_EMAIL = "lila.pro@example.fr"
+WRONG_PASSWORD = "Longchamp2023RosemondX"
+NEW_ANSWER = "Équitation en Normandie"
+OLD_ANSWERS = {"answer1": "Laurence", "answer2": "Rugby", "answer3": "Renault"}
+WRONG_ANSWERS = {"answer1": "Laurence", "answer2": "Rugby", "answer3": "Peugeot"}
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+def clear_forms(secret):
+    """The ways a secret could be stored in clear: as typed, and as normalised for comparison."""
+    return {secret, secret.lower(), secret.upper(), normalise_answer(secret)}
+
+
+@pytest.fixture
+def whole_run(make_app, tmp_path):
+    """The whole procedure and a login, with a mistake at each step, through a real server."""
+    make_app()  # migrations and demo data
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    server = LiveServer(settings_for(tmp_path, SEED_DEMO=False, MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1",
+                                     SMTP_PORT=smtp.port, LOG_LEVEL="DEBUG"))
+    session_ids = set()
+    try:
+        browser = Browser(server.url)
+
+        def step(path, data=None, expect=303):
+            response = browser.post(path, data) if data is not None else browser.get(path)
+            assert response.status == expect, (path, response.status)
+            session_ids.add(browser.session_id())
+            return response
+
+        step("/opter/numero", {"number": LILA})
+        step("/opter/verification", WRONG_ANSWERS, expect=422)
+        step("/opter/verification", OLD_ANSWERS)
+        step("/opter/identifiants", {"email": NEW_EMAIL, "email_confirm": NEW_EMAIL,
+                                     "password": PASSWORD, "password_confirm": WRONG_PASSWORD}, expect=422)
+        step("/opter/identifiants", {"email": NEW_EMAIL, "email_confirm": NEW_EMAIL,
+                                     "password": PASSWORD, "password_confirm": PASSWORD})
+        step("/opter/question", {"question": "Votre hobby ?", "answer": NEW_ANSWER})
+        code = re.search(r"code d'activation : (\w{12})", inbox.messages[-1].get_body(("plain",)).get_content()).group(1)
+        step("/activation/", expect=200)
+        step("/activation/", {"code": code, "captcha": "XXXXXX"}, expect=422)
+        step("/activation/", {"code": code, "captcha": CAPTCHA})
+        step("/activation/identifiants", {"email": NEW_EMAIL})
+        step("/activation/recapitulatif", expect=200)
+        step("/connexion", {"email": NEW_EMAIL, "password": WRONG_PASSWORD}, expect=422)
+        step("/connexion", {"email": NEW_EMAIL, "password": PASSWORD})
+        step("/espace/coordonnees", expect=200)
+        step("/deconnexion", {})
+    finally:
+        logs = server.stop()
+        smtp.stop()
+    secrets = {
+        "password": clear_forms(PASSWORD) | clear_forms(WRONG_PASSWORD),
+        "trust answers": set().union(*(clear_forms(a) for a in [*OLD_ANSWERS.values(), "Peugeot", NEW_ANSWER])),
+        "activation code": {code},
+        "session id": session_ids - {None},
+    }
+    assert len(secrets["session id"]) >= 3  # rotated at identification, login and logout
+    return secrets, logs, inbox.messages, tmp_path
+
+
+def found(secrets, haystack):
+    return [(kind, s) for kind, values in secrets.items() for s in values if s in haystack]
+
+
+def test_database_holds_no_secret_in_clear(whole_run):
+    secrets, _, _, tmp_path = whole_run
+    app = create_app(settings_for(tmp_path, SEED_DEMO=False))
+    with app.app_context(), db.connection_context():
+        rows = [repr(row) for model in ALL_MODELS for row in model.select().tuples()]
+    dump = "\n".join(rows)
+    assert "lila.pro@example.fr" in dump  # the dump does see the data
+    assert found(secrets, dump) == []
+    files = glob.glob(str(tmp_path / "espace.sqlite3*"))
+    if not os.environ.get("TEST_DATABASE_URL"):
+        assert files, "the SQLite file and its WAL"
+    for path in files:
+        with open(path, "rb") as f:
+            raw = f.read().decode("utf-8", "replace")
+        assert found(secrets, raw) == [], path
+
+
+def test_logs_hold_no_secret(whole_run):
+    secrets, logs, _, _ = whole_run
+    assert "/activation/identifiants" in logs and "POST" in logs  # the logs were captured
+    assert found(secrets, logs) == []
+
+
+def test_mail_holds_only_the_code_in_its_own_message(whole_run):
+    secrets, _, messages, _ = whole_run
+    assert len(messages) == 1
+    whole = messages[0].as_string()
+    code = next(iter(secrets["activation code"]))
+    assert code in messages[0].get_body(("plain",)).get_content()
+    assert found({k: v for k, v in secrets.items() if k != "activation code"}, whole) == []
