@@ -1,0 +1,155 @@
+"""What a person does in the browser, three ways: clicking with htmx, clicking without JavaScript,
+and by keyboard only. Elements are found by role and label, as assistive technology finds them."""
+import re
+
+from conftest import CAPTCHA, LILA, LILA_ANSWERS, PASSWORD
+from playwright.sync_api import expect
+
+EMAIL = "lila.pro@example.fr"
+SITE = "Espace professionnel"
+OPTION = "Opter pour l'accès sans certificat"
+ACTIVATION = "Activez votre espace / vos services"
+OPTION_STEPS = ("Numéro d'abonné", "Vérification", "Identifiants", "Question", "Validation")
+ACTIVATION_STEPS = ("Code d'activation", "Identifiants", "Récapitulatif")
+
+
+def step_title(procedure, steps, n):
+    return f"Étape {n} sur {len(steps)} – {steps[n - 1]} – {procedure} – {SITE}"
+
+
+def labelled(page, label):
+    """The field of that label; a required field's label ends with its « * »."""
+    return page.get_by_label(re.compile("^" + re.escape(label) + r"( \*)?$"))
+
+
+def activation_code(context):
+    """Read the last e-mailed code in the development outbox, in a tab of its own."""
+    mailbox = context.new_page()
+    mailbox.goto("/outbox/")
+    mailbox.get_by_role("link", name=re.compile("code d'activation")).first.click()
+    text = mailbox.locator("pre.mail-text").inner_text()
+    mailbox.close()
+    return re.search(r"code d'activation : (\w{12})", text).group(1)
+
+
+class Mouse:
+    """Clicks and typing into fields located by label."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def follow(self, name):
+        self.page.get_by_role("main").get_by_role("link", name=name, exact=True).click()
+
+    def fill(self, label, value):
+        labelled(self.page, label).fill(value)
+
+    def choose(self, label, option):
+        labelled(self.page, label).select_option(option)
+
+    def press(self, name):
+        self.page.get_by_role("button", name=name, exact=True).click()
+
+
+class Keyboard(Mouse):
+    """Tab / Shift+Tab to reach an element, Enter on links, Space on buttons; never a click."""
+
+    def focus(self, locator, backwards=False, limit=60):
+        target = locator.element_handle()
+        key = "Shift+Tab" if backwards else "Tab"
+        path = []
+        for _ in range(limit):
+            self.page.keyboard.press(key)
+            if self.page.evaluate("el => el === document.activeElement", target):
+                return
+            path.append(self.page.evaluate(
+                "() => { const e = document.activeElement; return e.tagName + ' ' + (e.innerText || e.name || e.id || '').slice(0, 30); }"))
+        raise AssertionError(f"{key} never reached {locator}; focus went through {path}")
+
+    def follow(self, name):
+        self.focus(self.page.get_by_role("main").get_by_role("link", name=name, exact=True))
+        self.page.keyboard.press("Enter")
+
+    def fill(self, label, value, backwards=False):
+        self.focus(labelled(self.page, label), backwards)
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.type(value)
+
+    def choose(self, label, option):
+        select = labelled(self.page, label)
+        self.focus(select)
+        for _ in range(10):
+            if select.evaluate("s => s.options[s.selectedIndex].text") == option:
+                return
+            self.page.keyboard.press("ArrowDown")
+        raise AssertionError(f"« {option} » is not in « {label} »")
+
+    def press(self, name):
+        self.focus(self.page.get_by_role("button", name=name, exact=True))
+        self.page.keyboard.press("Space")
+
+
+def reach_wizard(page, person):
+    """From `/` to the wizard's first step, by the seed's path: home, login, fiches, EP 4, option."""
+    page.goto("/")
+    expect(page).to_have_title(f"Accueil – {SITE}")
+    person.follow("Votre espace professionnel")
+    expect(page).to_have_title(f"Connexion à mon espace professionnel – {SITE}")
+    person.follow("Aide : accéder aux fiches pratiques")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fiches focus sur les téléprocédures")
+    person.follow("Fiche EP4 : Opter pour l'accès avec une adresse électronique et un mot de passe")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Optez pour un accès avec une adresse électronique et un mot de passe")
+    person.follow("Opter pour l'accès avec une adresse électronique et un mot de passe")
+    expect(page).to_have_url(re.compile(r"/opter/numero$"))
+    expect(page).to_have_title(step_title(OPTION, OPTION_STEPS, 1))
+
+
+def whole_procedure(page, person, arrived):
+    """The five steps, the activation and the login; `arrived(path, title)` checks each new step."""
+    reach_wizard(page, person)
+    person.fill("Numéro d'abonné", LILA)
+    person.press("Continuer")
+    arrived("/opter/verification", step_title(OPTION, OPTION_STEPS, 2))
+    expect(page.get_by_text("Question n° 2 : Votre sport préféré ?")).to_be_visible()
+    for n in (1, 2, 3):
+        person.fill(f"Réponse n° {n}", LILA_ANSWERS[f"answer{n}"])
+    person.press("Continuer")
+    arrived("/opter/identifiants", step_title(OPTION, OPTION_STEPS, 3))
+    expect(labelled(page, "Adresse électronique")).to_have_value("lila.rosemonde@orange.fr")
+    person.fill("Adresse électronique", EMAIL)
+    person.fill("Confirmation de l'adresse électronique", EMAIL)
+    person.fill("Mot de passe", PASSWORD)
+    person.fill("Confirmation du mot de passe", PASSWORD)
+    person.press("Continuer")
+    arrived("/opter/question", step_title(OPTION, OPTION_STEPS, 4))
+    expect(page.get_by_label("Adresse électronique de connexion")).to_have_value(EMAIL)
+    person.choose("Question de confiance", "Votre sport préféré ?")
+    person.fill("Réponse à la question de confiance", "Équitation")
+    person.press("Valider")
+    arrived("/opter/validation", step_title(OPTION, OPTION_STEPS, 5))
+    expect(page.locator("#step-heading")).to_have_text("ROSEMONDE Lila")
+
+    code = activation_code(page.context)
+    person.follow("Activez votre espace professionnel")
+    expect(page).to_have_url(re.compile(r"/activation/$"))
+    expect(page).to_have_title(step_title(ACTIVATION, ACTIVATION_STEPS, 1))
+    person.fill("Saisissez le code d'activation", code)
+    person.fill("Recopiez les caractères de l'image", CAPTCHA)
+    person.press("Continuer")
+    arrived("/activation/identifiants", step_title(ACTIVATION, ACTIVATION_STEPS, 2))
+    person.fill("Saisissez votre adresse électronique de connexion", EMAIL)
+    person.press("Continuer")
+    arrived("/activation/recapitulatif", step_title(ACTIVATION, ACTIVATION_STEPS, 3))
+    expect(page.get_by_role("main")).to_contain_text(re.compile(r"Votre inscription a été réalisée le \d+ \w+ \d{4} sous le numéro " + LILA))
+
+    person.follow("Accédez à vos services en ligne")
+    expect(page).to_have_url(re.compile(r"/connexion$"))
+    person.fill("Adresse électronique", EMAIL)
+    person.fill("Mot de passe", PASSWORD)
+    person.press("Connexion")
+    expect(page).to_have_url(re.compile(r"/espace/$"))
+    expect(page).to_have_title(f"Mon espace professionnel – {SITE}")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text(LILA)
+    expect(main.get_by_role("cell", name="ROSEMONDE CONSEIL SARL")).to_be_visible()
