@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test setup setup-dev test-scale browsers clean
+.PHONY: run test test-embedded setup setup-dev test-scale browsers clean
 
 $(BIN)/activate:
 	$(PY) -m venv $(VENV)
@@ -19,9 +19,22 @@ setup-dev: $(BIN)/activate
 run: setup
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
-## Run every test: embedded default, then the scale-out shape if PostgreSQL and Redis answer.
-test: setup-dev
-	$(BIN)/python -m pytest
+# The scale-out pass uses its own database (created if missing) and Redis db 15, emptied by the tests.
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/espace_test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+## Run every test on both shapes: embedded default (SQLite, sessions on disk), then PostgreSQL + Redis.
+test: test-embedded test-scale
+
+## The whole suite on the embedded default (browser tests included; scale tests need the servers).
+test-embedded: setup-dev
+	$(BIN)/python -m pytest -m "not scale"
+
+## The suite again on PostgreSQL + Redis, plus the multi-process, fault and migration tests.
+## Browser tests are left out: they check the pages, which do not depend on the storage.
+test-scale: setup-dev
+	$(BIN)/python bench/servers.py $(TEST_DATABASE_URL) $(TEST_REDIS_URL)
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -m "not browser"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

@@ -1,4 +1,5 @@
 """A virtual user: one browser-like HTTP client (keep-alive, cookies, CSRF tokens), standard library only."""
+import html
 import http.client
 import re
 import time
@@ -84,9 +85,14 @@ class ProcedureFailed(Exception):
     pass
 
 
+ERROR_RE = re.compile(r'class="error-message"[^>]*>(?:<span[^>]*>[^<]*</span>)?([^<]+)')
+
+
 def expect(response, status, what):
     if response.status != status:
-        raise ProcedureFailed(f"{what}: HTTP {response.status}, expected {status}")
+        said = ERROR_RE.search(response.text)
+        raise ProcedureFailed(f"{what}: HTTP {response.status}, expected {status}"
+                              + (f" ({html.unescape(said.group(1)).strip()})" if said else ""))
     return response
 
 

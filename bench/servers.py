@@ -171,3 +171,28 @@ class Outbox:
         if not row:
             raise LookupError(f"no message for {email}")
         return re.search(r"code d'activation : (\w{12})", row[0]).group(1)
+
+
+def prepare_scale_shape(database_url, redis_url):
+    """Before the scale-out test pass: create the test database if missing, check Redis answers."""
+    import psycopg2
+    import redis
+
+    name = urlsplit(database_url).path.lstrip("/")
+    try:
+        connection = psycopg2.connect(with_database(database_url, "postgres"), connect_timeout=5)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE DATABASE "{name}"')
+        connection.close()
+        redis.from_url(redis_url, socket_connect_timeout=5).ping()
+    except (psycopg2.Error, redis.exceptions.RedisError) as exc:
+        sys.exit(f"The scale-out pass needs PostgreSQL and Redis ({database_url}, {redis_url}): {exc}\n"
+                 "Start them (see DEPLOY.md), or run only the embedded pass: make test-embedded")
+
+
+if __name__ == "__main__":
+    # python bench/servers.py DATABASE_URL REDIS_URL (used by make test-scale)
+    prepare_scale_shape(sys.argv[1], sys.argv[2])

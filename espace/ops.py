@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import click
 import peewee
 import redis.exceptions
-from flask import Blueprint, current_app, g, has_request_context, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, g, has_request_context, jsonify, render_template, request
 from flask.cli import with_appcontext
 from flask.logging import default_handler, wsgi_errors_stream
 from flask.sessions import SecureCookieSession, SessionInterface
@@ -39,6 +39,7 @@ def init_app(app):
     if app.config["REDIS_URL"]:
         app.session_interface = ResilientSessions(app.session_interface)
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
+    app.before_request(_refuse_nul)
     app.after_request(_log_request)
     app.register_error_handler(redis.exceptions.ConnectionError, _unavailable)
     app.register_error_handler(redis.exceptions.TimeoutError, _unavailable)
@@ -94,6 +95,12 @@ def _start():
     request_id()
     if DOWN in request.environ and request.endpoint != "ops.healthz":
         raise request.environ[DOWN]
+
+
+def _refuse_nul():
+    """PostgreSQL text cannot hold NUL (SQLite can): no submitted value may carry one."""
+    if any("\x00" in value for value in request.form.values()):
+        abort(400)
 
 
 def _log_request(response):

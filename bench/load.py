@@ -1,0 +1,133 @@
+"""Load: N complete EP 4 procedures by concurrent virtual users against gunicorn.
+
+Each virtual user takes a synthetic certificate space (flask seed-load), opts for e-mail +
+password access, reads its code from the outbox, activates, logs in and opens the space.
+
+    .venv/bin/python bench/load.py --shape scale --procedures 200 --users 8
+    .venv/bin/python bench/load.py --shape embedded --procedures 200 --users 8
+
+scale: PostgreSQL + Redis (LOAD_DATABASE_URL, default database espace_load, recreated; Redis db 13,
+emptied). embedded: SQLite + sessions on disk in a temporary directory. Rate limits are off,
+the captcha is the scriptable one (ESPACE_ENV=testing): this measures the service, not the defences.
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.client import ProcedureFailed, VirtualUser, activate, login, option  # noqa: E402
+from bench.servers import AppServer, Outbox, app_environment, flask_command, recreate_database  # noqa: E402
+from espace.ops import LOAD_ANSWERS, load_number  # noqa: E402
+
+PASSWORD = "Chargement2026EssaiVirtuel"
+
+
+def run_users(base_url, outbox, procedures, users):
+    """Procedures 0..procedures-1 shared out to `users` threads; returns timings, errors, seconds."""
+    queue = list(range(procedures))
+    lock = threading.Lock()
+    timings, errors = defaultdict(list), []
+
+    def virtual_user():
+        while True:
+            with lock:
+                if not queue:
+                    return
+                index = queue.pop()
+            user = VirtualUser(base_url)
+            email = f"charge{index:07d}@example.fr"
+            try:
+                option(user, load_number(index), [a for _, a in LOAD_ANSWERS], email, PASSWORD)
+                activate(user, outbox.code_for(email), email)
+                login(user, email, PASSWORD)
+            except (ProcedureFailed, OSError, LookupError) as exc:
+                with lock:
+                    errors.append(f"procedure {index}: {exc}")
+            finally:
+                user.close()
+            with lock:
+                for step, seconds in user.timings:
+                    timings[step].append(seconds)
+
+    threads = [threading.Thread(target=virtual_user) for _ in range(users)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return timings, errors, time.perf_counter() - started
+
+
+def warm_up(base_url, workers):
+    """Each worker compiles its templates on first use: not what a national service pays per request."""
+    user = VirtualUser(base_url)
+    for _ in range(4 * workers):
+        for path in ("/", "/opter/numero", "/activation/", "/connexion"):
+            user.get(path)
+            user.switch_to(base_url)  # a new connection may reach another worker
+    user.close()
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def report(shape, procedures, users, workers, rounds, timings, errors, seconds):
+    print(f"\n{shape}: {procedures} procedures, {users} virtual users, {workers} gunicorn workers, "
+          f"bcrypt cost {rounds}")
+    print(f"  {procedures - len(errors)} completed, {len(errors)} errors, {seconds:.1f} s "
+          f"→ {(procedures - len(errors)) / seconds:.2f} procedures/s, "
+          f"{sum(len(v) for v in timings.values()) / seconds:.1f} requests/s")
+    print(f"  {'step':<22}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
+    for step in sorted(timings, key=lambda name: int(name.split()[0])):
+        values = timings[step]
+        print(f"  {step:<22}{len(values):>6}{percentile(values, 50) * 1000:>10.1f}"
+              f"{percentile(values, 95) * 1000:>10.1f}{statistics.mean(values) * 1000:>10.1f}")
+    for error in errors[:10]:
+        print("  ERROR", error)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shape", choices=("scale", "embedded"), default="scale")
+    parser.add_argument("--procedures", type=int, default=200)
+    parser.add_argument("--users", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() * 2 + 1)
+    parser.add_argument("--bcrypt-rounds", type=int, default=12, help="12 as in production")
+    args = parser.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="espace-load-")
+    if args.shape == "scale":
+        database_url = os.environ.get("LOAD_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/espace_load")
+        redis_url = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/13")
+        recreate_database(database_url)
+        import redis
+
+        redis.from_url(redis_url).flushdb()
+    else:
+        database_url, redis_url = f"sqlite:///{tmp}/espace.sqlite3", ""
+    env = app_environment(database_url, redis_url, os.path.join(tmp, "instance"),
+                          RATELIMIT_ENABLED=0, BCRYPT_ROUNDS=args.bcrypt_rounds, SEED_DEMO=0)
+    flask_command(env, "migrate")
+    print(flask_command(env, "seed-load", str(args.procedures)).strip())
+
+    server = AppServer(env, workers=args.workers, log_path=os.path.join(tmp, "gunicorn.log")).start()
+    try:
+        warm_up(server.url, args.workers)
+        timings, errors, seconds = run_users(server.url, Outbox(database_url), args.procedures, args.users)
+    finally:
+        server.stop()
+    report(args.shape, args.procedures, args.users, args.workers, args.bcrypt_rounds, timings, errors, seconds)
+    print(f"  server log: {server.log_path}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
