@@ -57,7 +57,8 @@ class Config:
         self.RATE_ANSWERS = env("RATE_ANSWERS", "10 per minute; 30 per hour")
         self.RATE_CODE = env("RATE_CODE", "10 per minute; 50 per hour")
         self.RATE_LOGIN = env("RATE_LOGIN", "10 per minute; 50 per hour")
-        self.SEED_DEMO = env("SEED_DEMO", "1") == "1"
+        # The demo spaces' answers and password are public: never in production.
+        self.SEED_DEMO = env("SEED_DEMO", "0" if production else "1") == "1"
         self.LOG_LEVEL = env("LOG_LEVEL", "INFO")
 
     def as_flask(self):
@@ -77,6 +78,8 @@ def production_problems(config):
         found.append("CAPTCHA_TEST_TEXT is for tests only")
     if config["MAIL_BACKEND"] == "outbox":
         found.append("MAIL_BACKEND=outbox keeps mail in the database instead of sending it")
+    if config["SEED_DEMO"]:
+        found.append("SEED_DEMO=1 would create the demo spaces, whose answers are public")
     if not config["REDIS_URL"]:
         # Several workers each with their own counters would multiply every limit.
         found.append("REDIS_URL must be set: sessions and rate limits shared by every worker")

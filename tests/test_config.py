@@ -14,6 +14,7 @@ SAFE_PRODUCTION = {
     "CAPTCHA_TEST_TEXT": "",
     "MAIL_BACKEND": "smtp",
     "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "SEED_DEMO": False,
 }
 
 
@@ -51,6 +52,7 @@ def test_a_safe_production_configuration_has_no_problem():
     ({"CAPTCHA_TEST_TEXT": "KAWRTY"}, "CAPTCHA_TEST_TEXT"),
     ({"MAIL_BACKEND": "outbox"}, "MAIL_BACKEND"),
     ({"REDIS_URL": ""}, "REDIS_URL"),
+    ({"SEED_DEMO": True}, "SEED_DEMO"),
 ])
 def test_production_names_each_unsafe_setting(unsafe, says):
     problems = production_problems({**SAFE_PRODUCTION, **unsafe})
@@ -78,12 +80,15 @@ def test_production_has_no_outbox(make_app):
     assert make_app().test_client().get("/outbox/").status_code == 200
 
 
-def test_production_cookies_are_secure_by_default(monkeypatch, tmp_path):
-    monkeypatch.setenv("ESPACE_ENV", "production")
+def test_production_defaults_to_secure_cookies_and_no_demo_data(monkeypatch, tmp_path):
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
-    assert Config(str(tmp_path)).SESSION_COOKIE_SECURE is True
+    monkeypatch.delenv("SEED_DEMO", raising=False)
+    monkeypatch.setenv("ESPACE_ENV", "production")
+    production = Config(str(tmp_path))
+    assert production.SESSION_COOKIE_SECURE is True and production.SEED_DEMO is False
     monkeypatch.setenv("ESPACE_ENV", "development")
-    assert Config(str(tmp_path)).SESSION_COOKIE_SECURE is False
+    development = Config(str(tmp_path))
+    assert development.SESSION_COOKIE_SECURE is False and development.SEED_DEMO is True
 
 
 def test_data_encrypted_under_an_old_key_stays_readable_after_a_new_key():
