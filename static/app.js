@@ -39,11 +39,13 @@
       button.dataset.ready = "1";
       button.hidden = false;
       var input = document.getElementById(button.dataset.togglePassword);
+      var name = input.labels[0] ? input.labels[0].firstChild.textContent.trim() : "";
+      /* The label says what a press will do (no aria-pressed as well: that would say it twice). */
       button.addEventListener("click", function () {
         var show = input.type === "password";
         input.type = show ? "text" : "password";
-        button.setAttribute("aria-pressed", show ? "true" : "false");
         button.firstChild.textContent = show ? "Masquer" : "Afficher";
+        announce("Le champ « " + name + " » est " + (show ? "affiché en clair." : "masqué."));
       });
     });
   }
@@ -63,7 +65,12 @@
     if (!summary) { announce(document.title.split(" – Espace professionnel")[0]); }
   }
 
-  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    enhance(document);
+    /* A form posted without htmx (login…) comes back as a whole page: lead to its errors too. */
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+  });
   function announce(text) {
     var announcer = document.getElementById("annonce");
     if (!announcer) { return; }

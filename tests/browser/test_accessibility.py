@@ -1,0 +1,153 @@
+"""axe-core on every page and every state: initial, each error state, each step, recap, space, outbox."""
+import re
+
+import pytest
+from conftest import CAPTCHA, LILA, LILA_ANSWERS, PASSWORD
+from playwright.sync_api import expect
+
+from .journey import EMAIL, Mouse, activation_code, labelled
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "accueil": "/",
+    "connexion": "/connexion",
+    "fiches": "/fiches",
+    "page-option-ep4": "/fiches/ep4",
+    "fiche-ep2": "/fiches/ep2",
+    "aide": "/aide",
+    "declaration-accessibilite": "/accessibilite",
+    "mot-de-passe-oublie": "/mot-de-passe-oublie",
+    "page-introuvable": "/nulle-part",
+}
+
+
+class Audit:
+    """Scans each state it is shown and remembers every violation, to report them all at once."""
+
+    def __init__(self, page, scan):
+        self.page, self.scan, self.states, self.found = page, scan, [], []
+
+    def __call__(self, state):
+        self.states.append(state)
+        self.found += [f"[{state}] {line}" for line in self.scan(self.page, state)]
+
+    def step(self, state, heading):
+        """A step swapped in by htmx: wait until focus reached its heading, then scan."""
+        expect(self.page.locator("#step-heading")).to_have_text(heading)
+        expect(self.page.locator("#step-heading")).to_be_focused()
+        self(state)
+
+    def errors(self, state, count):
+        """An error state: the summary lists every error and has the focus."""
+        summary = self.page.locator("[data-error-summary]")
+        expect(summary).to_be_focused()
+        expect(self.page).to_have_title(re.compile("^Erreur : "))
+        expect(summary.get_by_role("heading")).to_have_text(
+            f"Le formulaire contient {count} erreurs" if count > 1 else "Le formulaire contient une erreur")
+        expect(self.page.locator("[aria-invalid=true]")).to_have_count(
+            count - self.page.locator("[data-error-summary] > p").count())
+        self(state)
+
+
+@pytest.fixture
+def audit(page, scan):
+    return Audit(page, scan)
+
+
+def test_public_pages(page, audit):
+    for state, path in PAGES.items():
+        page.goto(path)
+        audit(state)
+    page.goto("/connexion")
+    person = Mouse(page)
+    person.press("Connexion")
+    audit.errors("connexion-champs-vides", 2)
+    person.fill("Adresse électronique", "personne@example.fr")
+    person.fill("Mot de passe", "pas-le-bon-mot-de-passe")
+    person.press("Connexion")
+    audit.errors("connexion-refusee", 1)
+    assert audit.found == [], "\n".join(audit.found)
+
+
+def test_every_step_and_error_state(page, audit):
+    person = Mouse(page)
+    page.goto("/opter/")
+    audit("opter-1-numero")
+    person.press("Continuer")
+    audit.errors("opter-1-numero-vide", 1)
+    person.fill("Numéro d'abonné", "12345678901234")
+    person.press("Continuer")
+    audit.errors("opter-1-numero-inconnu", 1)
+    person.fill("Numéro d'abonné", LILA)
+    person.press("Continuer")
+
+    audit.step("opter-2-verification", "Identification")
+    person.press("Continuer")
+    audit.errors("opter-2-reponses-vides", 3)
+    for n in (1, 2, 3):
+        person.fill(f"Réponse n° {n}", "Mauvaise")
+    person.press("Continuer")
+    audit.errors("opter-2-reponses-fausses", 1)
+    for n in (1, 2, 3):
+        person.fill(f"Réponse n° {n}", LILA_ANSWERS[f"answer{n}"])
+    person.press("Continuer")
+
+    audit.step("opter-3-identifiants", "Identifiants")
+    person.fill("Adresse électronique", "pas-une-adresse")
+    person.fill("Mot de passe", "court1")
+    person.fill("Confirmation du mot de passe", "autre1")
+    person.press("Continuer")
+    audit.errors("opter-3-identifiants-erreurs", 4)
+    person.fill("Adresse électronique", EMAIL)
+    person.fill("Confirmation de l'adresse électronique", EMAIL)
+    person.fill("Mot de passe", PASSWORD)
+    person.fill("Confirmation du mot de passe", PASSWORD)
+    person.press("Continuer")
+
+    audit.step("opter-4-question", "Question de confiance")
+    person.press("Valider")
+    audit.errors("opter-4-reponse-vide", 1)
+    person.fill("Réponse à la question de confiance", "Équitation")
+    person.press("Valider")
+    audit.step("opter-5-validation", "ROSEMONDE Lila")
+
+    code = activation_code(page.context)
+    person.follow("Activez votre espace professionnel")
+    audit("activation-1-code")
+    person.press("Continuer")
+    audit.errors("activation-1-code-vide", 2)
+    person.fill("Saisissez le code d'activation", code)
+    person.fill("Recopiez les caractères de l'image", "ZZZZZZ")
+    person.press("Continuer")
+    audit.errors("activation-1-captcha-faux", 1)
+    person.fill("Recopiez les caractères de l'image", CAPTCHA)
+    person.press("Continuer")
+
+    audit.step("activation-2-identifiants", "Identifiants")
+    person.fill("Saisissez votre adresse électronique de connexion", "autre@example.fr")
+    person.press("Continuer")
+    audit.errors("activation-2-adresse-differente", 1)
+    person.fill("Saisissez votre adresse électronique de connexion", EMAIL)
+    person.press("Continuer")
+    audit.step("activation-3-recapitulatif", "Votre inscription")
+
+    person.follow("Accédez à vos services en ligne")
+    person.fill("Adresse électronique", EMAIL)
+    person.fill("Mot de passe", PASSWORD)
+    person.press("Connexion")
+    expect(page).to_have_url(re.compile(r"/espace/$"))
+    audit("espace")
+    person.follow("Gérer vos coordonnées")
+    audit("espace-coordonnees")
+    page.goto("/outbox/")
+    audit("boite-envoi")
+    page.get_by_role("link", name=re.compile("code d'activation")).first.click()
+    audit("boite-envoi-message")
+    page.goto("/espace/")
+    person.press("Se déconnecter")
+    audit("connexion-apres-deconnexion")
+    page.goto("/opter/numero")
+    page.get_by_role("button", name=re.compile("^Quitter")).click()
+    audit("accueil-apres-quitter")
+    assert audit.found == [], "\n".join(audit.found)
