@@ -31,6 +31,13 @@ class Audit:
     def __call__(self, state):
         self.states.append(state)
         self.found += [f"[{state}] {line}" for line in self.scan(self.page, state)]
+        # WCAG 1.4.10 in this state too: at 320 px wide, no horizontal scrolling.
+        size = self.page.viewport_size
+        self.page.set_viewport_size({"width": 320, "height": size["height"]})
+        width = self.page.evaluate("document.documentElement.scrollWidth")
+        if width > 320:
+            self.found.append(f"[{state}] reflow: {width} px wide at 320 px")
+        self.page.set_viewport_size(size)
 
     def step(self, state, heading):
         """A step swapped in by htmx: wait until focus reached its heading, then scan."""
@@ -151,3 +158,50 @@ def test_every_step_and_error_state(page, audit):
     page.get_by_role("button", name=re.compile("^Quitter")).click()
     audit("accueil-apres-quitter")
     assert audit.found == [], "\n".join(audit.found)
+
+
+def test_the_audit_sees_a_broken_page(page, scan):
+    """The scan can fail: a field stripped of its label is reported."""
+    page.goto("/connexion")
+    page.evaluate("document.querySelector('label[for=email]').remove()")
+    assert any(line.startswith("label (critical)") for line in scan(page, "connexion-sans-etiquette"))
+
+
+def test_content_reflows_at_320_css_pixels(page):
+    """WCAG 1.4.10: at 320 px wide (400 % zoom of 1280 px), nothing needs horizontal scrolling."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    too_wide = {}
+    for path in ("/", "/connexion", "/fiches", "/fiches/ep4", "/opter/", "/activation/", "/aide", "/accessibilite"):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 320:
+            too_wide[path] = width
+    assert too_wide == {}
+
+
+def test_keyboard_focus_is_always_visible_and_the_skip_link_works(page):
+    page.goto("/connexion")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Aller au contenu")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        style = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+            return [document.activeElement.tagName, s.outlineStyle, parseFloat(s.outlineWidth)]; }""")
+        assert style[1] != "none" and style[2] >= 2, f"no visible focus on {style[0]}"
+
+
+def test_stepper_separators_are_not_read(page):
+    page.goto("/opter/")
+    expect(page.get_by_role("navigation", name="Étapes de la procédure")).to_match_aria_snapshot(
+        """
+        - list:
+          - listitem: "Étape en cours : Numéro d'abonné"
+          - listitem: "Étape à venir : Vérification"
+          - listitem: "Étape à venir : Identifiants"
+          - listitem: "Étape à venir : Question"
+          - listitem: "Étape à venir : Validation"
+        """)
