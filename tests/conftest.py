@@ -75,7 +75,7 @@ def make_app(tmp_path, monkeypatch):
         return app
 
     yield factory
-    if not db.is_closed():
+    if db.obj is not None and not db.is_closed():
         db.close()
 
 
