@@ -55,8 +55,17 @@
     setupPasswordToggles(root);
   }
 
+  /* Say something in the live region that is in the page from the start (screen readers
+     ignore regions inserted along with their text). */
+  function announce(text) {
+    var announcer = document.getElementById("annonce");
+    if (!announcer) { return; }
+    announcer.textContent = "";
+    setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+
   /* After htmx replaced a step: focus the error summary, or the new step's heading,
-     and say the new title in the live region that existed before the swap. */
+     and say the new title. */
   function focusAfterSwap(target) {
     var summary = target.querySelector("[data-error-summary]");
     var heading = target.querySelector("#step-heading");
@@ -71,12 +80,6 @@
     var summary = document.querySelector("[data-error-summary]");
     if (summary) { summary.focus(); }
   });
-  function announce(text) {
-    var announcer = document.getElementById("annonce");
-    if (!announcer) { return; }
-    announcer.textContent = "";
-    setTimeout(function () { announcer.textContent = text; }, 50);
-  }
 
   document.addEventListener("htmx:afterSettle", function (event) {
     enhance(document);

@@ -65,6 +65,8 @@ def audit(page, scan):
 def test_public_pages(page, audit):
     for state, path in PAGES.items():
         page.goto(path)
+        footer = page.get_by_role("contentinfo")
+        expect(footer.get_by_role("link", name="Déclaration d'accessibilité : partiellement conforme")).to_be_visible()
         audit(state)
     page.goto("/connexion")
     person = Mouse(page)
@@ -205,3 +207,14 @@ def test_stepper_separators_are_not_read(page):
           - listitem: "Étape à venir : Question"
           - listitem: "Étape à venir : Validation"
         """)
+
+
+def test_accessibility_statement_follows_the_rgaa_model(page):
+    page.goto("/")
+    page.get_by_role("link", name="Déclaration d'accessibilité : partiellement conforme").click()
+    main = page.get_by_role("main")
+    assert main.get_by_role("heading", level=2).all_inner_texts() == [
+        "État de conformité", "Résultats des tests", "Contenus non accessibles",
+        "Établissement de cette déclaration", "Retour d'information et contact", "Voies de recours"]
+    expect(main).to_contain_text("partiellement conforme avec le référentiel général d'amélioration de l'accessibilité (RGAA), version 4.1")
+    expect(main.get_by_role("listitem").filter(has_text="Le captcha de l'activation")).to_have_count(1)
