@@ -54,8 +54,11 @@ class Mouse:
 class Keyboard(Mouse):
     """Tab / Shift+Tab to reach an element, Enter on links, Space on buttons; never a click."""
 
-    def focus(self, locator, backwards=False, limit=60):
+    def focus(self, locator, limit=60):
+        """Tab forwards to an element after the focus, Shift+Tab back to one before it."""
         target = locator.element_handle()
+        backwards = self.page.evaluate(
+            "el => !!(el.compareDocumentPosition(document.activeElement) & Node.DOCUMENT_POSITION_FOLLOWING)", target)
         key = "Shift+Tab" if backwards else "Tab"
         path = []
         for _ in range(limit):
@@ -70,8 +73,8 @@ class Keyboard(Mouse):
         self.focus(self.page.get_by_role("main").get_by_role("link", name=name, exact=True))
         self.page.keyboard.press("Enter")
 
-    def fill(self, label, value, backwards=False):
-        self.focus(labelled(self.page, label), backwards)
+    def fill(self, label, value):
+        self.focus(labelled(self.page, label))
         self.page.keyboard.press("Control+A")
         self.page.keyboard.type(value)
 

@@ -5,7 +5,7 @@ import pytest
 from conftest import LILA, LILA_ANSWERS, PASSWORD
 from playwright.sync_api import expect
 
-from .journey import EMAIL, Mouse, activation_code, labelled
+from .journey import EMAIL, Keyboard, Mouse, labelled
 
 pytestmark = pytest.mark.browser
 
@@ -152,3 +152,33 @@ def test_error_state_with_javascript_off_is_named_in_the_title(nojs_page):
     page.get_by_role("button", name="Continuer").click()
     expect(page).to_have_title(re.compile("^Erreur : Étape 1 sur 5 – Numéro d'abonné – "))
     expect(page.get_by_role("alert")).to_contain_text("Saisissez votre numéro d'abonné.")
+
+
+def test_by_keyboard_errors_are_reached_from_the_summary_and_the_password_checked(page):
+    page.goto("/connexion")
+    person = Keyboard(page)
+    person.fill("Adresse électronique", EMAIL)
+    person.press("Connexion")
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(summary.get_by_role("link", name="Mot de passe : Saisissez votre mot de passe.")).to_be_focused()
+    page.keyboard.press("Enter")
+    field = labelled(page, "Mot de passe")
+    expect(field).to_be_focused()
+    page.keyboard.type("Mot2passe")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Afficher le champ « Mot de passe »")).to_be_focused()
+    page.keyboard.press("Space")
+    expect(field).to_have_attribute("type", "text")
+    page.keyboard.press("Shift+Tab")  # back to the field, to correct what is now readable
+    expect(field).to_be_focused()
+    page.keyboard.press("End")
+    page.keyboard.type("Oublie")
+    expect(field).to_have_value("Mot2passeOublie")
+    person.press("Connexion")
+    expect(page.get_by_role("alert")).to_be_focused()
+    expect(page).to_have_title(re.compile("^Erreur : Connexion à mon espace professionnel"))
+    # The e-mail address typed before is still there; the password never comes back.
+    expect(labelled(page, "Adresse électronique")).to_have_value(EMAIL)
+    expect(labelled(page, "Mot de passe")).to_have_value("")
