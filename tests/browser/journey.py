@@ -106,6 +106,7 @@ def reach_wizard(page, person):
     person.follow("Opter pour l'accès avec une adresse électronique et un mot de passe")
     expect(page).to_have_url(re.compile(r"/opter/numero$"))
     expect(page).to_have_title(step_title(OPTION, OPTION_STEPS, 1))
+    page.wait_for_load_state()  # htmx starts once the page has loaded
 
 
 def whole_procedure(page, person, arrived):
@@ -137,6 +138,7 @@ def whole_procedure(page, person, arrived):
     person.follow("Activez votre espace professionnel")
     expect(page).to_have_url(re.compile(r"/activation/$"))
     expect(page).to_have_title(step_title(ACTIVATION, ACTIVATION_STEPS, 1))
+    page.wait_for_load_state()
     person.fill("Saisissez le code d'activation", code)
     person.fill("Recopiez les caractères de l'image", CAPTCHA)
     person.press("Continuer")

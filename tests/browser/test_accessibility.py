@@ -29,6 +29,7 @@ class Audit:
         self.page, self.scan, self.states, self.found = page, scan, [], []
 
     def __call__(self, state):
+        self.page.wait_for_load_state()
         self.states.append(state)
         self.found += [f"[{state}] {line}" for line in self.scan(self.page, state)]
         # WCAG 1.4.10 in this state too: at 320 px wide, no horizontal scrolling.

@@ -19,6 +19,7 @@ def to_credentials(page):
         person.fill(f"Réponse n° {n}", LILA_ANSWERS[f"answer{n}"])
     person.press("Continuer")
     expect(page.locator("#step-heading")).to_have_text("Identifiants")
+    expect(page.locator("#step-heading")).to_be_focused()  # app.js has enhanced the new step
     return person
 
 
