@@ -102,16 +102,6 @@ def scan(axe, request):
     return run
 
 
-@pytest.fixture
-def check(scan):
-    """Assert axe-core finds nothing on the page."""
-    def run(page, state):
-        found = scan(page, state)
-        assert not found, f"axe on « {state} » ({page.url}):\n" + "\n".join(found)
-
-    return run
-
-
 def shoot(page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / (re.sub(r"[^\w.-]+", "_", name) + ".png"), full_page=True)

@@ -5,7 +5,7 @@ import pytest
 from conftest import CAPTCHA, LILA, LILA_ANSWERS, PASSWORD
 from playwright.sync_api import expect
 
-from .journey import EMAIL, Mouse, activation_code, labelled
+from .journey import EMAIL, Mouse, activation_code
 
 pytestmark = pytest.mark.browser
 
