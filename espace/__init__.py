@@ -3,7 +3,7 @@ import os
 from datetime import datetime, timezone
 
 from cachelib import FileSystemCache
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import captcha, cli, ops
@@ -132,6 +132,12 @@ def register_blueprints(app):
 def register_hooks(app):
     app.add_template_filter(french_date)
 
+    @app.before_request
+    def _forms_only():
+        # Every POST here is a form; Flask-WTF would read a JSON body and crash on scalars.
+        if request.method == "POST" and request.is_json:
+            abort(415)
+
     @app.context_processor
     def _layout():
         fragment = request.headers.get("HX-Request") == "true" and not request.headers.get(
@@ -156,6 +162,7 @@ def register_hooks(app):
 
     for code, title in ((400, "Requête incorrecte"), (403, "Accès refusé"), (404, "Page introuvable"),
                         (405, "Méthode non autorisée"), (413, "Requête trop volumineuse"),
+                        (415, "Type de contenu non pris en charge"),
                         (500, "Erreur interne"), (503, "Service momentanément indisponible")):
         app.register_error_handler(code, _error_page(code, title))
 

@@ -45,9 +45,12 @@ class Config:
         self.SESSION_COOKIE_NAME = "espace_session"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        # Cookie dies with the browser; the server forgets an idle session after an hour.
+        # The cookie dies with the browser; the server forgets an idle session after 20 h,
+        # the time WCAG 2.2.1 allows without a warning (people using assistive technology
+        # may need long pauses). The CSRF token lives as long as the session.
         self.SESSION_PERMANENT = False
-        self.PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_SECONDS", 3600)
+        self.PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_SECONDS", 20 * 3600)
+        self.WTF_CSRF_TIME_LIMIT = None
         # Production is served over HTTPS only: the cookie never travels in clear.
         production = self.ESPACE_ENV == "production"
         self.SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", "1" if production else "") == "1"

@@ -294,3 +294,34 @@ def test_no_progress_is_stored_on_refused_input(client, app):
             space = Space.by_number(LILA)
             assert space.failed_answer_count == 1 and space.login_email is None
             assert ActivationRequest.select().count() == 0
+
+
+@pytest.mark.parametrize("body", [b"0", b"[]", b'"x"', b"null", b'{"number": "20101670101919"}', b"{not json"])
+def test_json_bodies_are_refused_without_a_500(client, body):
+    """The forms take form data only (Flask-WTF would otherwise read JSON and crash on scalars)."""
+    response = client.post("/opter/numero", data=body, content_type="application/json")
+    assert response.status_code == 415
+    assert "Type de contenu non pris en charge" in text(response)
+
+
+def test_no_time_limit_below_20_hours(make_app):
+    """WCAG 2.2.1: progress and the CSRF token survive long pauses; an idle session ends after 20 h."""
+    import re
+    from datetime import timedelta
+
+    import time_machine
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with time_machine.travel(0, tick=False) as clock:
+        page = text(client.get("/opter/numero"))
+        token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+        clock.shift(timedelta(hours=19))
+        response = client.post("/opter/numero", data={"number": LILA, "csrf_token": token})
+        assert response.status_code == 303
+        clock.shift(timedelta(hours=19))
+        assert client.get("/opter/verification").status_code == 200
+        assert app.permanent_session_lifetime == timedelta(hours=20)
+        if not app.config["REDIS_URL"]:  # Redis expires keys on its own clock, not the test's
+            clock.shift(timedelta(hours=20, minutes=1))
+            assert client.get("/opter/verification").status_code == 303  # forgotten: start again
