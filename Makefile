@@ -34,7 +34,7 @@ test-embedded: setup-dev
 ## Browser tests are left out: they check the pages, which do not depend on the storage.
 test-scale: setup-dev
 	$(BIN)/python bench/servers.py $(TEST_DATABASE_URL) $(TEST_REDIS_URL)
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -m "not browser"
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -m "not browser and not sqlite_only"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

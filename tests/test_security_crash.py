@@ -179,7 +179,7 @@ def test_process_killed_inside_the_transaction_changes_nothing(make_app):
 KILLS = 12
 
 
-@pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="copies the SQLite file")
+@pytest.mark.sqlite_only  # copies the SQLite file between kills
 def test_process_killed_at_random_moments_of_the_commit_leaves_all_or_nothing(make_app, tmp_path):
     app = make_app()
     Walk(app, app.test_client()).option(email=EMAIL)
