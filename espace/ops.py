@@ -225,6 +225,8 @@ def load_number(index):
 @with_appcontext
 def seed_load(count):
     """Create COUNT synthetic certificate spaces (numbers 2020100xxxxxxx) for load tests."""
+    if current_app.config["ESPACE_ENV"] == "production":
+        raise click.ClickException("les espaces de test de charge sont refusés en production")
     # One hash per answer, shared: hashing COUNT x 3 times would dominate the seeding.
     hashes = [(question, hasher().hash(normalise_answer(answer))) for question, answer in LOAD_ANSWERS]
     wanted = [load_number(i) for i in range(count)]

@@ -85,3 +85,20 @@ def test_import_legacy_refuses_the_whole_file_on_a_bad_record(runner, app, tmp_p
         assert Space.by_number("20201230000404") is None
     path.write_text("{not json", encoding="utf-8")
     assert "fichier illisible" in runner.invoke(args=["import-legacy", str(path)]).output
+
+
+def test_seed_load_creates_synthetic_spaces_once(runner, app):
+    from espace.ops import LOAD_ANSWERS, load_number
+
+    assert "3 espace(s)" in runner.invoke(args=["seed-load", "3"]).output
+    assert "0 espace(s)" in runner.invoke(args=["seed-load", "3"]).output
+    with app.app_context(), db.connection_context():
+        space = Space.by_number(load_number(2))
+        assert [a.question for a in sorted(space.legacy_answers, key=lambda a: a.position)] == \
+            [q for q, _ in LOAD_ANSWERS]
+
+
+def test_seed_load_is_refused_in_production(runner, app):
+    app.config["ESPACE_ENV"] = "production"
+    result = runner.invoke(args=["seed-load", "1"])
+    assert result.exit_code != 0 and "refusés en production" in result.output
