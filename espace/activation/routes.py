@@ -58,12 +58,12 @@ def captcha_version():
 @limiter.limit(rate("RATE_CODE"), methods=["POST"], deduct_when=failed)
 def code():
     """Step 1: the code received by e-mail and the captcha."""
+    form = CodeForm()
     if pressed("changer"):
         # Without JavaScript « Changer l'image » posts the form: keep the code typed.
         new_captcha()
-        form = CodeForm(data={"code": CodeForm().code.data})
+        form.captcha.raw_data, form.captcha.data = [], ""
         return render("activation/code.html", 1, form, captcha_v=captcha_version())
-    form = CodeForm()
     if form.validate_on_submit():
         if not captcha_passed(form.captcha.data):
             form.captcha.errors.append(CAPTCHA_WRONG)
@@ -75,9 +75,8 @@ def code():
             else:
                 session[KEY] = {"done": 1, "request_id": request.id}
                 return see_other(url_for("activation.identifiers"))
-        new_captcha()
-    elif form.errors:
-        new_captcha()
+    if form.errors:
+        new_captcha()  # a refused attempt spends its image
     return render("activation/code.html", 1, form, status=422 if form.errors else 200,
                   captcha_v=captcha_version())
 
