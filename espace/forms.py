@@ -1,7 +1,18 @@
-"""Validators shared by the forms of several procedures (French messages)."""
+"""The base form and the validators shared by several procedures (French messages)."""
+from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from .domain.credentials import EMAIL_MAX, email_problem, password_problem
+
+
+class StepForm(FlaskForm):
+    """A form of the site: a domain refusal lands next to its field, or above the form."""
+
+    def refuse(self, refusal):
+        if refusal.field in self:
+            self[refusal.field].errors.append(refusal.message)
+        else:
+            self.form_errors.append(refusal.message)
 
 
 def required(message):
@@ -40,4 +51,4 @@ def same_password_as(other, message):
     return check
 
 
-__all__ = ["EMAIL_MAX", "required", "at_most", "valid_email", "valid_password", "same_as", "same_password_as"]
+__all__ = ["StepForm", "EMAIL_MAX", "required", "at_most", "valid_email", "valid_password", "same_as", "same_password_as"]

@@ -51,10 +51,18 @@ class Space(BaseModel):
     answers_locked_until = DateTimeField(null=True)
     failed_login_count = IntegerField(default=0)
     login_locked_until = DateTimeField(null=True)
+    # Stored in each signed-in session; raising it ends every session but the one that did.
+    session_epoch = IntegerField(default=0)
 
     @property
     def holder_name(self):
+        """« Lila ROSEMONDE », as the recap and the e-mails greet the holder."""
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def formal_name(self):
+        """« ROSEMONDE Lila », as the wizard's validation page names the holder."""
+        return f"{self.last_name} {self.first_name}"
 
     @property
     def uses_password(self):
@@ -124,4 +132,13 @@ class OutboxMessage(BaseModel):
     created_at = DateTimeField()
 
 
-ALL_MODELS = [Space, LegacyTrustAnswer, Dossier, Service, ActivationRequest, OutboxMessage]
+class Event(BaseModel):
+    """One line of the space's « Historique »: what, when, from which (truncated) address."""
+
+    space = ForeignKeyField(Space, backref="events", on_delete="CASCADE")
+    kind = CharField(max_length=40)
+    created_at = DateTimeField()
+    client = CharField(max_length=64, default="")
+
+
+ALL_MODELS = [Space, LegacyTrustAnswer, Dossier, Service, ActivationRequest, OutboxMessage, Event]

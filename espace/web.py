@@ -1,6 +1,7 @@
 """What every blueprint shares: full page or htmx fragment, redirects, client address."""
 from flask import current_app, make_response, redirect, render_template, request, session
 
+from .domain import history
 from .domain.clock import now
 from .domain.recap import html_to_pdf, recap_facts
 from .extensions import encryptor
@@ -46,3 +47,8 @@ def recap_pdf_response(space):
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def journal(space_id, kind):
+    """One line in the space's « Historique », with this client's truncated address."""
+    history.record(space_id, kind, now(), request.remote_addr)

@@ -8,7 +8,7 @@ from conftest import CLAUDE, LILA
 from espace.domain import activation
 from espace.domain.activation import CODE_ALPHABET, CODE_LENGTH, CODE_VALIDITY
 from espace.domain.crypto import Encryptor
-from espace.domain.errors import Refused
+from espace.domain.errors import DeliveryFailed, Refused
 from espace.domain.hashing import sha256_hex
 from espace.models import (
     ACCESS_CERTIFICATE, ACCESS_PASSWORD, PENDING, SUPERSEDED, USED, ActivationRequest, Dossier,
@@ -31,7 +31,7 @@ def request_for(dbc, encryptor):
         space = Space.by_number(number)
         request = activation.request_activation(
             space.id, email, "$2b$04$fakehashfakehashfakehashfakehashfakehashfakehashfake", question,
-            "Équitation", encryptor, at, lambda code, req: sent.append(code),
+            "Équitation", encryptor, at, lambda req, code: sent.append(code),
         )
         return request, sent[0]
     return make
@@ -188,10 +188,10 @@ def test_database_refuses_one_login_address_for_two_spaces(dbc):
 def test_failed_sending_keeps_nothing(dbc, encryptor):
     space = Space.by_number(LILA)
 
-    def broken(code, request):
-        raise OSError("smtp down")
+    def broken(request, code):
+        raise DeliveryFailed("smtp down")
 
-    with pytest.raises(OSError):
+    with pytest.raises(Refused, match="n'a pas pu être envoyé"):
         activation.request_activation(space.id, "lila.pro@example.fr", "h", "Votre hobby ?", "x",
                                       encryptor, NOW, broken)
     assert ActivationRequest.select().count() == 0

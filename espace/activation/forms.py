@@ -1,13 +1,12 @@
 """Forms of « Activez votre espace / vos services »."""
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import ValidationError
 
-from ..domain.activation import CODE_LENGTH
-from ..forms import EMAIL_MAX, at_most, required, valid_email
+from ..domain.activation import CODE_LENGTH, clean_code
+from ..forms import EMAIL_MAX, StepForm, at_most, required, valid_email
 
 
-class CodeForm(FlaskForm):
+class CodeForm(StepForm):
     code = StringField(
         "Saisissez le code d'activation",
         [required("Saisissez le code d'activation reçu par courriel."),
@@ -20,11 +19,11 @@ class CodeForm(FlaskForm):
     )
 
     def validate_code(self, field):
-        if len("".join(field.data.split())) != CODE_LENGTH:
+        if len(clean_code(field.data)) != CODE_LENGTH:
             raise ValidationError(f"Le code d'activation comporte {CODE_LENGTH} caractères.")
 
 
-class ConnectionEmailForm(FlaskForm):
+class ConnectionEmailForm(StepForm):
     email = EmailField(
         "Saisissez votre adresse électronique de connexion",
         [required("Saisissez votre adresse électronique de connexion."),

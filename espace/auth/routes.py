@@ -1,11 +1,12 @@
 """« Connexion à mon espace professionnel », logout, forgotten password."""
-from flask import Blueprint, flash, render_template, session, url_for
+from flask import Blueprint, flash, render_template, url_for
 
+from ..access import sign_in, sign_out
 from ..domain.clock import now
 from ..domain.errors import Refused
 from ..domain.login import authenticate
 from ..extensions import failed, hasher, limiter, rate
-from ..web import render_step, rotate_session_id, see_other
+from ..web import journal, render_step, see_other
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -23,9 +24,8 @@ def login():
         except Refused as exc:
             refusal = exc.message
         else:
-            rotate_session_id()
-            session.clear()
-            session["space_id"] = space.id
+            sign_in(space)
+            journal(space.id, "signin")
             return see_other(url_for("space.home"))
     status = 422 if (form.errors or refusal) else 200
     return render_step("auth/login.html", status=status, form=form, refusal=refusal)
@@ -33,8 +33,7 @@ def login():
 
 @bp.route("/deconnexion", methods=["POST"])
 def logout():
-    rotate_session_id()
-    session.clear()
+    sign_out()
     flash("Vous êtes déconnecté(e) de votre espace professionnel.", "info")
     return see_other(url_for("auth.login"))
 

@@ -18,7 +18,7 @@ from ..models import (
     db,
 )
 from .credentials import normalise_email
-from .errors import Refused
+from .errors import DeliveryFailed, Refused
 from .hashing import sha256_hex
 
 CODE_LENGTH = 12
@@ -43,6 +43,10 @@ EMAIL_TAKEN = (
 CODE_ALREADY_SENT = (
     "Un code d'activation a déjà été envoyé à cette adresse il y a moins de 48 h : "
     "utilisez-le pour activer votre espace, ou choisissez une autre adresse."
+)
+MAIL_FAILED = (
+    "Le courriel contenant le code d'activation n'a pas pu être envoyé. "
+    "Rien n'a été enregistré : réessayez dans quelques minutes."
 )
 CODE_UNKNOWN = "Le code d'activation est incorrect. Vérifiez le code reçu par courriel."
 CODE_USED = "Ce code d'activation a déjà été utilisé : votre espace est activé, connectez-vous."
@@ -88,7 +92,7 @@ def email_refusal(space_id, email, now):
 def request_activation(space_id, email, password_hash, question, answer, encryptor, now, send):
     """Store the request and send its code, in one transaction: if sending fails, nothing is kept.
 
-    `send(code, request)` delivers the e-mail. Returns the request.
+    `send(request, code)` delivers the e-mail. Returns the request.
     """
     email = normalise_email(email)
     if question not in TRUST_QUESTIONS:
@@ -115,10 +119,12 @@ def request_activation(space_id, email, password_hash, question, answer, encrypt
                 created_at=now,
                 expires_at=now + CODE_VALIDITY,
             )
-            send(code, request)
+            send(request, code)
     except IntegrityError:
         # Another request for this address won the race: the database said no.
         raise Refused(EMAIL_TAKEN, "email")
+    except DeliveryFailed:
+        raise Refused(MAIL_FAILED, "answer")
     return request
 
 

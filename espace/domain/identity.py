@@ -65,20 +65,29 @@ ANSWER_THROTTLE = Throttle(Space.failed_answer_count, Space.answers_locked_until
                            MAX_ANSWER_FAILURES, ANSWER_LOCK)
 
 
+def legacy_answers_of(space):
+    """The certificate space's three trust questions and their hashes, in the order asked."""
+    return sorted(space.legacy_answers, key=lambda a: a.position)
+
+
+def questions_of(space):
+    return [a.question for a in legacy_answers_of(space)]
+
+
 def verify_trust_answers(space, answers, hasher, now):
     """All three must match; never say which one was wrong; attempts counted in the database."""
     try:
         attempt = ANSWER_THROTTLE.spend(space.id, now)
     except Locked as locked:
-        raise Refused(lock_message(locked.until))
-    stored = sorted(space.legacy_answers, key=lambda a: a.position)
+        raise Refused(lock_message(locked.until), event="answers_locked")
+    stored = legacy_answers_of(space)
     # Check all of them, always: the time taken does not tell which one failed.
     results = [hasher.check(normalise_answer(given), a.answer_hash) for a, given in zip(stored, answers)]
     if len(results) == 3 and all(results):
         ANSWER_THROTTLE.reset(space.id)
         return True
     if attempt >= MAX_ANSWER_FAILURES:
-        raise Refused(lock_message(ANSWER_THROTTLE.lock_now(space.id, now)))
+        raise Refused(lock_message(ANSWER_THROTTLE.lock_now(space.id, now)), event="answers_locked")
     left = MAX_ANSWER_FAILURES - attempt
     raise Refused(
         "Les réponses saisies ne correspondent pas à celles enregistrées pour cet espace. "

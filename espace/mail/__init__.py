@@ -6,10 +6,11 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from ..domain.clock import now
+from ..domain.errors import DeliveryFailed
 from ..models import OutboxMessage
 
 
-class MailError(Exception):
+class MailError(DeliveryFailed):
     """The message could not be handed over for delivery."""
 
 

@@ -1,12 +1,11 @@
 """Forms of the wizard « Opter pour l'accès sans certificat »."""
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from ..domain.activation import TRUST_ANSWER_MAX, TRUST_QUESTIONS
 from ..domain.identity import clean_number, is_valid_number
-from ..forms import EMAIL_MAX, at_most, required, same_as, same_password_as, valid_email, valid_password
+from ..forms import EMAIL_MAX, StepForm, at_most, required, same_as, same_password_as, valid_email, valid_password
 
 
 def fourteen_digits(form, field):
@@ -14,7 +13,7 @@ def fourteen_digits(form, field):
         raise ValidationError("Le numéro d'abonné doit comporter exactement 14 chiffres.")
 
 
-class NumberForm(FlaskForm):
+class NumberForm(StepForm):
     number = StringField(
         "Numéro d'abonné",
         [required("Saisissez votre numéro d'abonné."), at_most(40, "Le numéro d'abonné"), fourteen_digits],
@@ -28,13 +27,21 @@ def _answer(n):
     )
 
 
-class AnswersForm(FlaskForm):
+class AnswersForm(StepForm):
     answer1 = _answer(1)
     answer2 = _answer(2)
     answer3 = _answer(3)
 
+    def answers(self):
+        return [self.answer1.data, self.answer2.data, self.answer3.data]
 
-class CredentialsForm(FlaskForm):
+    def forget_answers(self):
+        """Trust answers are never sent back to the browser."""
+        for field in (self.answer1, self.answer2, self.answer3):
+            field.raw_data, field.data = [], ""
+
+
+class CredentialsForm(StepForm):
     email = EmailField(
         "Adresse électronique",
         [required("Saisissez votre adresse électronique."), at_most(EMAIL_MAX, "L'adresse électronique"), valid_email],
@@ -52,7 +59,7 @@ class CredentialsForm(FlaskForm):
     )
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(StepForm):
     question = SelectField(
         "Question de confiance",
         choices=[SelectChoice(q) for q in TRUST_QUESTIONS],

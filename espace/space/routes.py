@@ -1,25 +1,11 @@
 """The space after login: identity, number, dossiers, services, coordinates."""
-from functools import wraps
+from flask import Blueprint, g
 
-from flask import Blueprint, flash, g, session, url_for
-
-from ..models import Dossier, Service, Space
-from ..web import recap_pdf_response, render_step, see_other
+from ..access import login_required
+from ..models import Dossier, Service
+from ..web import recap_pdf_response, render_step
 
 bp = Blueprint("space", __name__, url_prefix="/espace")
-
-
-def login_required(view):
-    @wraps(view)
-    def wrapped(**kwargs):
-        space = Space.get_or_none(Space.id == session.get("space_id"))
-        if space is None or not space.uses_password:
-            flash("Connectez-vous pour accéder à votre espace professionnel.", "info")
-            return see_other(url_for("auth.login"))
-        g.space = space
-        return view(**kwargs)
-
-    return wrapped
 
 
 @bp.route("/")

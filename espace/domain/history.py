@@ -1,0 +1,69 @@
+"""« Historique »: the space's events, with a truncated client address, kept a year.
+
+Nothing secret is ever recorded: an event is a kind, a time and a partial address.
+"""
+import ipaddress
+from datetime import timedelta
+
+from ..models import Event
+
+KEPT = timedelta(days=365)
+
+# Every kind of event, with the wording the holder reads.
+KINDS = {
+    "procedure_started": "Procédure « Opter pour l'accès avec une adresse électronique » commencée",
+    "identified": "Réponses aux questions de confiance vérifiées",
+    "answers_failed": "Réponses aux questions de confiance incorrectes",
+    "answers_locked": "Questions de confiance bloquées après plusieurs essais infructueux",
+    "code_sent": "Code d'activation envoyé",
+    "activated": "Accès par adresse électronique et mot de passe activé",
+    "signin": "Connexion",
+    "signin_failed": "Échec de connexion",
+    "signin_new_browser": "Connexion depuis un nouveau navigateur",
+    "signin_code_sent": "Code de confirmation de connexion envoyé",
+    "signin_code_failed": "Code de confirmation de connexion incorrect",
+    "signout": "Déconnexion",
+    "reset_requested": "Demande de réinitialisation du mot de passe",
+    "reset_answer_failed": "Réponse à la question de confiance incorrecte (mot de passe oublié)",
+    "password_reset": "Mot de passe réinitialisé (mot de passe oublié)",
+    "password_changed": "Mot de passe modifié",
+    "email_change_requested": "Changement d'adresse électronique demandé",
+    "email_changed": "Adresse électronique de connexion modifiée",
+    "coordinates_changed": "Coordonnées modifiées",
+    "trust_question_changed": "Question de confiance modifiée",
+    "unlocked": "Espace débloqué par l'assistance",
+}
+
+
+def truncate_client(address):
+    """Enough to recognise a network, not a machine: 203.0.113.x, 2001:db8:1:2:x."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return ""
+    if ip.version == 4:
+        return ".".join(str(ip).split(".")[:3]) + ".x"
+    return ":".join(ip.exploded.split(":")[:4]) + ":x"
+
+
+def record(space_id, kind, now, client=None):
+    if kind not in KINDS:
+        raise ValueError(f"unknown event kind {kind!r}")
+    return Event.create(space=space_id, kind=kind, created_at=now, client=truncate_client(client))
+
+
+def events_of(space_id, now, limit=None):
+    """The space's events of the last year, newest first."""
+    query = (Event.select()
+             .where((Event.space == space_id) & (Event.created_at > now - KEPT))
+             .order_by(Event.created_at.desc(), Event.id.desc()))
+    return list(query.limit(limit) if limit else query)
+
+
+def label(kind):
+    return KINDS.get(kind, kind)
+
+
+def purge(now):
+    """Forget what is older than a year; returns how many events went."""
+    return Event.delete().where(Event.created_at <= now - KEPT).execute()
