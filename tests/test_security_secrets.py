@@ -118,8 +118,11 @@ def test_logs_hold_no_secret(whole_run):
 
 def test_mail_holds_only_the_code_in_its_own_message(whole_run):
     secrets, _, messages, _ = whole_run
-    assert len(messages) == 1
+    subjects = [m["Subject"] for m in messages]
+    assert len(messages) == 2 and "Votre code d'activation" in subjects[0] and "activé" in subjects[1]
     whole = messages[0].as_string()
     code = next(iter(secrets["activation code"]))
     assert code in messages[0].get_body(("plain",)).get_content()
     assert found({k: v for k, v in secrets.items() if k != "activation code"}, whole) == []
+    # The notification after activation holds no secret at all, the code included.
+    assert found(secrets, messages[1].as_string()) == []

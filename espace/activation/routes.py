@@ -6,6 +6,7 @@ from ..domain import activation
 from ..domain.clock import now
 from ..domain.errors import Refused
 from ..extensions import failed, limiter, rate
+from ..mail.messages import notify
 from ..models import Space
 from ..web import journal, pressed, recap_pdf_response, render_step
 from ..wizard import Wizard
@@ -78,6 +79,9 @@ def identifiers():
         else:
             wizard.finish(space_id=space.id)
             journal(space.id, "activated")
+            notify(space, "Votre espace est activé",
+                   "L'accès à votre espace professionnel avec votre adresse électronique et votre "
+                   "mot de passe a été activé.")
             return wizard.go(3)
     return wizard.render("activation/identifiers.html", 2, form, code=wizard.progress().get("code"))
 

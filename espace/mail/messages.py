@@ -1,7 +1,11 @@
 """The messages the app sends, in French, text + HTML, and the functions that send them."""
+import logging
+
 from flask import current_app, render_template, url_for
 
-from ..domain.clock import to_paris
+from ..domain import assistance
+from ..domain.clock import now, to_paris
+from ..domain.errors import DeliveryFailed
 from ..extensions import mailer
 from . import Message
 
@@ -11,11 +15,11 @@ def absolute(endpoint, **values):
     return base + url_for(endpoint, **values) if base else url_for(endpoint, _external=True, **values)
 
 
-def compose(recipient, subject, template, **context):
+def compose(recipient, title, template, **context):
     """One message from mail/<template>.txt and .html."""
     return Message(
         recipient=recipient,
-        subject=subject,
+        subject=title,
         text=render_template(f"mail/{template}.txt", **context),
         html=render_template(f"mail/{template}.html", **context),
     )
@@ -31,3 +35,21 @@ def activation_message(space, request, code):
 def send_activation_code(request, code):
     """Deliver the code of an activation request (raises DeliveryFailed)."""
     mailer().send(activation_message(request.space, request, code))
+
+
+def notification_message(space, subject, what, recipient=None, details=None):
+    """What happened to the space, when (Paris time), and what to do if it was not the holder."""
+    return compose(recipient or space.login_email, f"{subject} – espace professionnel", "notification",
+                   subject=subject, holder=space.holder_name, what=what, details=details,
+                   when=to_paris(now()), login_link=absolute("auth.login"),
+                   phone=assistance.PHONE, hours=assistance.HOURS)
+
+
+def notify(space, subject, what, recipient=None, details=None):
+    """Send a notification; the change it reports is done already, so a failure is only logged."""
+    try:
+        mailer().send(notification_message(space, subject, what, recipient, details))
+    except DeliveryFailed as exc:
+        logging.getLogger("espace.mail").warning("notification not sent: %s", type(exc).__name__)
+        return False
+    return True
