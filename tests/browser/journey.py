@@ -158,3 +158,12 @@ def whole_procedure(page, person, arrived):
     main = page.get_by_role("main")
     expect(main).to_contain_text(LILA)
     expect(main.get_by_role("cell", name="ROSEMONDE CONSEIL SARL")).to_be_visible()
+
+
+def sign_in(page, email, password):
+    """From the login page into the space: every browser test signs in through here."""
+    page.goto("/connexion")
+    labelled(page, "Adresse électronique").fill(email)
+    labelled(page, "Mot de passe").fill(password)
+    page.get_by_role("button", name="Connexion").click()
+    expect(page).to_have_url(re.compile(r"/espace/$"))
