@@ -15,7 +15,7 @@ keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
 
-# The app writes one JSON line per request (espace/ops.py): no second access log.
+# The app writes one JSON line per request (espace/logs.py): no second access log.
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.client import ProcedureFailed, VirtualUser, activate, login, option  # noqa: E402
 from bench.servers import AppServer, Outbox, app_environment, flask_command, recreate_database  # noqa: E402
-from espace.ops import LOAD_ANSWERS, load_number  # noqa: E402
+from espace.domain.seed import LOAD_ANSWERS, load_number  # noqa: E402
 
 PASSWORD = "Chargement2026EssaiVirtuel"
 

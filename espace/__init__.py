@@ -6,7 +6,7 @@ from cachelib import FileSystemCache
 from flask import Flask, abort, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import captcha, cli, ops
+from . import availability, captcha, cli, logs
 from .config import Config, production_problems
 from .database import ensure_connection, migrate, open_database, startup_lock
 from .domain.clock import french_date, french_datetime
@@ -59,7 +59,8 @@ def create_app(test_config=None):
 
     register_blueprints(app)
     register_hooks(app)
-    ops.init_app(app)
+    logs.init_app(app)
+    availability.init_app(app)
     cli.register(app)
 
     with app.app_context():
@@ -117,11 +118,12 @@ def prepare_database(app):
 def register_blueprints(app):
     from .activation.routes import bp as activation_bp
     from .auth.routes import bp as auth_bp
+    from .health.routes import bp as health_bp
     from .option.routes import bp as option_bp
     from .pages.routes import bp as pages_bp
     from .space.routes import bp as space_bp
 
-    for bp in (pages_bp, option_bp, activation_bp, auth_bp, space_bp):
+    for bp in (pages_bp, option_bp, activation_bp, auth_bp, space_bp, health_bp):
         app.register_blueprint(bp)
     if app.config["ESPACE_ENV"] in ("development", "testing"):
         from .outbox.routes import bp as outbox_bp
@@ -137,6 +139,12 @@ def register_hooks(app):
         # Every POST here is a form; Flask-WTF would read a JSON body and crash on scalars.
         if request.method == "POST" and request.is_json:
             abort(415)
+
+    @app.before_request
+    def _refuse_nul():
+        # PostgreSQL text cannot hold NUL (SQLite can): no submitted value may carry one.
+        if any("\x00" in value for value in request.form.values()):
+            abort(400)
 
     @app.context_processor
     def _layout():

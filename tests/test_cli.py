@@ -90,7 +90,7 @@ def test_import_legacy_refuses_the_whole_file_on_a_bad_record(runner, app, tmp_p
 
 
 def test_seed_load_creates_synthetic_spaces_once(runner, app):
-    from espace.ops import LOAD_ANSWERS, load_number
+    from espace.domain.seed import LOAD_ANSWERS, load_number
 
     assert "3 espace(s)" in runner.invoke(args=["seed-load", "3"]).output
     assert "0 espace(s)" in runner.invoke(args=["seed-load", "3"]).output

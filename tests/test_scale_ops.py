@@ -7,7 +7,7 @@ import os
 import pytest
 
 from conftest import LILA, PASSWORD
-from espace.ops import JsonLines
+from espace.logs import JsonLines
 
 
 @pytest.fixture

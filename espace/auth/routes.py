@@ -1,5 +1,5 @@
 """« Connexion à mon espace professionnel », logout, forgotten password."""
-from flask import Blueprint, flash, render_template, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 
 from ..access import sign_in, sign_out
 from ..domain.clock import now
@@ -20,7 +20,7 @@ def login():
     refusal = None
     if form.validate_on_submit():
         try:
-            space = authenticate(form.email.data, form.password.data, hasher(), now())
+            space = authenticate(form.email.data, form.password.data, hasher(), now(), request.remote_addr)
         except Refused as exc:
             refusal = exc.message
         else:

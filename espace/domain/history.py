@@ -3,11 +3,14 @@
 Nothing secret is ever recorded: an event is a kind, a time and a partial address.
 """
 import ipaddress
+from dataclasses import dataclass
 from datetime import timedelta
 
 from ..models import Event
+from .clock import to_paris
 
 KEPT = timedelta(days=365)
+PER_PAGE = 20
 
 # Every kind of event, with the wording the holder reads.
 KINDS = {
@@ -52,12 +55,46 @@ def record(space_id, kind, now, client=None):
     return Event.create(space=space_id, kind=kind, created_at=now, client=truncate_client(client))
 
 
+def _recent(space_id, now):
+    return (Event.select()
+            .where((Event.space == space_id) & (Event.created_at > now - KEPT))
+            .order_by(Event.created_at.desc(), Event.id.desc()))
+
+
 def events_of(space_id, now, limit=None):
     """The space's events of the last year, newest first."""
-    query = (Event.select()
-             .where((Event.space == space_id) & (Event.created_at > now - KEPT))
-             .order_by(Event.created_at.desc(), Event.id.desc()))
+    query = _recent(space_id, now)
     return list(query.limit(limit) if limit else query)
+
+
+@dataclass(frozen=True)
+class Page:
+    events: list
+    number: int
+    pages: int
+
+    @property
+    def newer(self):
+        """The page of more recent events, or None."""
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def older(self):
+        return self.number + 1 if self.number < self.pages else None
+
+
+def page_of_events(space_id, now, number=1, per_page=PER_PAGE):
+    """One page of the last year's events, newest first; a page out of range gives the nearest."""
+    query = _recent(space_id, now)
+    pages = max(1, -(-query.count() // per_page))
+    number = min(max(1, number), pages)
+    return Page(list(query.paginate(number, per_page)), number, pages)
+
+
+def local_date_time(moment):
+    """(« 27/11/2026 », « 17h05 »): the day and time in Paris."""
+    local = to_paris(moment)
+    return f"{local:%d/%m/%Y}", f"{local:%H}h{local:%M}"
 
 
 def label(kind):

@@ -8,17 +8,22 @@ from ..models import ACCESS_CERTIFICATE, Dossier, LegacyTrustAnswer, Service, Sp
 REQUIRED = ("subscriber_number", "last_name", "first_name", "answers")
 
 
-def check_record(index, record):
+def record_problem(record):
     """The French reason a record cannot be imported, or None."""
     missing = [k for k in REQUIRED if not record.get(k)]
     if missing:
-        return f"fiche {index} : champ(s) manquant(s) {', '.join(missing)}"
+        return f"champ(s) manquant(s) {', '.join(missing)}"
     if not is_valid_number(clean_number(str(record["subscriber_number"]))):
-        return f"fiche {index} : le numéro d'abonné doit comporter 14 chiffres"
+        return "le numéro d'abonné doit comporter 14 chiffres"
     answers = record["answers"]
     if len(answers) != 3 or not all(a.get("question") and a.get("answer") for a in answers):
-        return f"fiche {index} : il faut exactement 3 questions de confiance avec leur réponse"
+        return "il faut exactement 3 questions de confiance avec leur réponse"
     return None
+
+
+def check_record(index, record):
+    problem = record_problem(record)
+    return f"fiche {index} : {problem}" if problem else None
 
 
 def import_spaces(records, hasher):

@@ -1,7 +1,8 @@
 """The demo data of SPEC.md; seeding is idempotent (keyed by subscriber number)."""
 from datetime import datetime
 
-from ..models import ACCESS_CERTIFICATE, ACCESS_PASSWORD, Dossier, Service, Space, db
+from ..models import ACCESS_CERTIFICATE, ACCESS_PASSWORD, Dossier, LegacyTrustAnswer, Service, Space, db
+from .identity import normalise_answer
 from .legacy import import_spaces
 
 DEMO_SPACES = [
@@ -84,4 +85,39 @@ def seed_demo(hasher, encryptor):
             for name in spec["services"]:
                 Service.create(space=space, name=name)
         created += 1
+    return created
+
+
+LOAD_NUMBER_PREFIX = "2020100"  # year 2020, day 100: no demo space uses it
+LOAD_ANSWERS = (("Votre sport préféré ?", "Escrime"), ("La marque de votre première voiture ?", "Simca"),
+                ("Le prénom de votre mère ou de votre père ?", "Odette"))
+
+
+def load_number(index):
+    return f"{LOAD_NUMBER_PREFIX}{index:07d}"
+
+
+def seed_load(count, hasher):
+    """Synthetic certificate spaces 0..count-1 for load tests; returns how many were new."""
+    # One hash per answer, shared: hashing count x 3 times would dominate the seeding.
+    hashes = [(question, hasher.hash(normalise_answer(answer))) for question, answer in LOAD_ANSWERS]
+    wanted = [load_number(i) for i in range(count)]
+    created = 0
+    existing = {s.subscriber_number for s in
+                Space.select(Space.subscriber_number).where(Space.subscriber_number.in_(wanted))}
+    for start in range(0, count, 500):
+        batch = [n for n in wanted[start:start + 500] if n not in existing]
+        if not batch:
+            continue
+        with db.atomic():
+            Space.insert_many([{
+                "subscriber_number": n, "last_name": "CHARGE", "first_name": f"Essai{n[-7:]}",
+                "contact_email": f"charge{n[-7:]}@example.fr", "access_mode": ACCESS_CERTIFICATE,
+            } for n in batch]).execute()
+            ids = Space.select(Space.id).where(Space.subscriber_number.in_(batch))
+            LegacyTrustAnswer.insert_many([
+                {"space": s.id, "position": p, "question": q, "answer_hash": h}
+                for s in ids for p, (q, h) in enumerate(hashes, start=1)
+            ]).execute()
+        created += len(batch)
     return created
