@@ -119,11 +119,12 @@ def register_blueprints(app):
     from .activation.routes import bp as activation_bp
     from .auth.routes import bp as auth_bp
     from .health.routes import bp as health_bp
+    from .history.routes import bp as history_bp
     from .option.routes import bp as option_bp
     from .pages.routes import bp as pages_bp
     from .space.routes import bp as space_bp
 
-    for bp in (pages_bp, option_bp, activation_bp, auth_bp, space_bp, health_bp):
+    for bp in (pages_bp, option_bp, activation_bp, auth_bp, space_bp, history_bp, health_bp):
         app.register_blueprint(bp)
     if app.config["ESPACE_ENV"] in ("development", "testing"):
         from .outbox.routes import bp as outbox_bp
@@ -163,7 +164,7 @@ def register_hooks(app):
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        if request.endpoint and request.endpoint.split(".")[0] in ("option", "activation", "space", "auth", "outbox"):
+        if request.endpoint and request.endpoint.split(".")[0] in ("option", "activation", "space", "history", "auth", "outbox"):
             h["Cache-Control"] = "no-store"
         response.vary.add("HX-Request")
         return response

@@ -44,9 +44,10 @@ def truncate_client(address):
         ip = ipaddress.ip_address((address or "").strip())
     except ValueError:
         return ""
+    ip = getattr(ip, "ipv4_mapped", None) or ip  # ::ffff:203.0.113.7 is an IPv4 client
     if ip.version == 4:
         return ".".join(str(ip).split(".")[:3]) + ".x"
-    return ":".join(ip.exploded.split(":")[:4]) + ":x"
+    return ":".join(group.lstrip("0") or "0" for group in ip.exploded.split(":")[:4]) + ":x"
 
 
 def record(space_id, kind, now, client=None):
