@@ -1,9 +1,10 @@
-"""Operator commands: migrations, demo data, purge of expired requests."""
+"""Operator commands: migrations, demo data, imports, figures, unlocking, journal, purges."""
 from datetime import timedelta
 
+import pytest
 import time_machine
 
-from espace.models import EXPIRED, ActivationRequest, Dossier, Space, db
+from espace.models import EXPIRED, ActivationRequest, Dossier, Event, Space, db
 
 
 def test_first_start_migrates_and_seeds_the_demo_data(app):
@@ -104,3 +105,218 @@ def test_seed_load_is_refused_in_production(runner, app):
     app.config["ESPACE_ENV"] = "production"
     result = runner.invoke(args=["seed-load", "1"])
     assert result.exit_code != 0 and "refusés en production" in result.output
+
+
+# --- import-legacy: CSV as well as JSON, dry run, rejected rows --------------------------
+
+CSV_HEADER = ("subscriber_number,last_name,first_name,phone,contact_email,address,certificate_expires_on,"
+              "question1,answer1,question2,answer2,question3,answer3,dossiers,services\n")
+CSV_MARTIN = ('20201230000404,MARTIN,Anne,0102030405,anne.martin@example.fr,"3 rue Haute\n69001 LYON",'
+              '2021-05-01,Votre hobby ?,Vélo,Votre sport préféré ?,Tennis,Quel est votre surnom ?,Nanou,'
+              '311223341 MARTIN SAS|422334452 HAUTE RUE SCI,Déclarer TVA|Payer TVA\n')
+CSV_DURAND = ("20201230000505,DURAND,Paul,,,,,Votre hobby ?,Pêche,Votre sport préféré ?,Judo,"
+              "Quel est votre surnom ?,Polo,,\n")
+
+
+def import_file(runner, tmp_path, name, content, *options):
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return runner.invoke(args=["import-legacy", str(path), *options])
+
+
+def spaces_named(app, *numbers):
+    with app.app_context(), db.connection_context():
+        return [Space.by_number(n) for n in numbers]
+
+
+def test_import_legacy_reads_csv(runner, app, tmp_path):
+    result = import_file(runner, tmp_path, "spaces.csv", CSV_HEADER + CSV_MARTIN + CSV_DURAND)
+    assert result.exit_code == 0, result.output
+    assert "2 espace(s) importé(s), 0 déjà présent(s)" in result.output
+    with app.app_context(), db.connection_context():
+        martin = Space.by_number("20201230000404")
+        assert (martin.last_name, martin.phone, martin.address) == ("MARTIN", "0102030405", "3 rue Haute\n69001 LYON")
+        assert str(martin.certificate_expires_on) == "2021-05-01" and martin.access_mode == "certificate"
+        assert sorted((d.siren, d.name) for d in martin.dossiers) == [
+            ("311223341", "MARTIN SAS"), ("422334452", "HAUTE RUE SCI")]
+        assert sorted(s.name for s in martin.services) == ["Déclarer TVA", "Payer TVA"]
+        answers = sorted(martin.legacy_answers, key=lambda a: a.position)
+        assert [a.question for a in answers] == ["Votre hobby ?", "Votre sport préféré ?", "Quel est votre surnom ?"]
+        assert all(a.answer_hash.startswith("$2b$") for a in answers)
+        durand = Space.by_number("20201230000505")
+        assert durand.phone == "" and durand.certificate_expires_on is None and durand.dossiers.count() == 0
+
+
+def test_imported_answers_are_the_ones_the_wizard_checks(runner, app, tmp_path, client):
+    import_file(runner, tmp_path, "spaces.csv", CSV_HEADER + CSV_DURAND)
+    client.post("/opter/numero", data={"number": "20201230000505"})
+    response = client.post("/opter/verification", data={"answer1": "peche", "answer2": "JUDO", "answer3": " polo "})
+    assert response.status_code == 303
+
+
+def test_import_legacy_reads_a_spreadsheet_export_with_semicolons_and_a_bom(runner, app, tmp_path):
+    content = "\ufeff" + (CSV_HEADER + CSV_DURAND).replace(",", ";").replace("\n", "\r\n")
+    result = import_file(runner, tmp_path, "export.csv", content)
+    assert result.exit_code == 0 and "1 espace(s) importé(s)" in result.output, result.output
+    assert spaces_named(app, "20201230000505")[0].first_name == "Paul"
+
+
+def test_the_format_option_wins_over_the_extension(runner, app, tmp_path):
+    result = import_file(runner, tmp_path, "spaces.txt", CSV_HEADER + CSV_DURAND, "--format", "csv")
+    assert result.exit_code == 0 and "1 espace(s) importé(s)" in result.output
+    result = import_file(runner, tmp_path, "other.txt", CSV_HEADER + CSV_DURAND)
+    assert result.exit_code != 0 and "précisez --format" in result.output
+
+
+def test_import_legacy_dry_run_counts_and_writes_nothing(runner, app, tmp_path):
+    import_file(runner, tmp_path, "first.csv", CSV_HEADER + CSV_DURAND)
+    result = import_file(runner, tmp_path, "spaces.csv", CSV_HEADER + CSV_MARTIN + CSV_DURAND, "--dry-run")
+    assert result.exit_code == 0
+    assert "essai à blanc, rien n'a été enregistré : 1 espace(s) à importer, 1 déjà présent(s)" in result.output
+    assert spaces_named(app, "20201230000404") == [None]
+
+
+def test_rejected_rows_are_reported_with_their_line_and_nothing_is_imported(runner, app, tmp_path):
+    bad_number = CSV_DURAND.replace("20201230000505", "2020123000050")
+    bad_date = CSV_MARTIN.replace("2021-05-01", "01/05/2021").replace("20201230000404", "20201230000606")
+    # Line 1 header, 2-3 Martin (two lines: the address), 4 Durand, 5 bad number, 6-7 bad date, 8 repeat.
+    content = CSV_HEADER + CSV_MARTIN + CSV_DURAND + bad_number + bad_date + CSV_DURAND
+    result = import_file(runner, tmp_path, "spaces.csv", content)
+    assert result.exit_code != 0
+    assert "ligne 5 : le numéro d'abonné doit comporter 14 chiffres" in result.output
+    assert "ligne 6 : date d'expiration du certificat invalide : 01/05/2021" in result.output
+    assert "ligne 8 : numéro d'abonné 20201230000505 déjà présent à la ligne 4" in result.output
+    assert "rien n'a été importé : 3 ligne(s) rejetée(s) sur 5" in result.output
+    assert "ligne 2" not in result.output and "ligne 4 :" not in result.output
+    assert spaces_named(app, "20201230000404", "20201230000505") == [None, None]
+    # The dry run says the same and writes nothing either.
+    dry = import_file(runner, tmp_path, "spaces.csv", content, "--dry-run")
+    assert dry.exit_code != 0 and "ligne 5 : le numéro" in dry.output
+
+
+def test_json_rows_are_reported_with_the_line_where_they_start(runner, app, tmp_path):
+    import json
+
+    records = LEGACY + [{"subscriber_number": "20201230000707", "last_name": "X", "first_name": "Y",
+                         "answers": [{"question": "Q", "answer": "R"}]}]
+    result = import_file(runner, tmp_path, "spaces.json", json.dumps(records, indent=2, ensure_ascii=False))
+    starts = [i + 1 for i, line in enumerate(json.dumps(records, indent=2).splitlines()) if line == "  {"]
+    assert len(starts) == 2 and starts[1] > 20
+    assert result.exit_code != 0
+    assert f"ligne {starts[1]} : il faut exactement 3 questions de confiance avec leur réponse" in result.output
+    assert spaces_named(app, "20201230000404") == [None]
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("a.csv", "", "fichier vide"),
+    ("a.csv", "subscriber_number,last_name\n", "colonne(s) manquante(s) : first_name, question1"),
+    ("a.csv", CSV_HEADER.replace("phone", "telephone"), "colonne(s) inconnue(s) : telephone"),
+    ("a.csv", CSV_HEADER.replace("phone", "address"), "colonne(s) en double : address"),
+    ("a.csv", CSV_HEADER + '2020,"unterminated\n', "CSV invalide"),
+    ("a.csv", b"\xff\xfe" + CSV_HEADER.encode("utf-16-le"), "encodé en UTF-8"),
+    ("a.json", "{not json", "JSON invalide à la ligne 1"),
+    ("a.json", '{"subscriber_number": "20201230000404"}', "une liste de fiches"),
+])
+def test_an_unreadable_file_is_refused_whole(runner, tmp_path, name, content, message):
+    result = import_file(runner, tmp_path, name, content)
+    assert result.exit_code != 0 and "fichier illisible" in result.output and message in result.output
+
+
+# --- stats, unlock, journal, purge-expired ---------------------------------------------------
+
+def test_stats_counts_spaces_requests_and_locks(walk, runner, app):
+    import json
+
+    walk.option()
+    figures = json.loads(runner.invoke(args=["stats", "--json"]).output)
+    assert figures["espaces à certificat (à convertir)"] == 2
+    assert figures["espaces activés (adresse électronique et mot de passe)"] == 1
+    assert figures["demandes d'activation en attente (code valable)"] == 1
+    assert figures["codes d'activation expirés"] == 0
+    assert figures["espaces bloqués : connexion"] == 0
+    with time_machine.travel(timedelta(hours=48, seconds=1), tick=False):
+        text = runner.invoke(args=["stats"]).output
+    assert "0  demandes d'activation en attente (code valable)" in text
+    assert "1  codes d'activation expirés" in text
+
+
+def lock_everything(walk):
+    from conftest import CLAUDE
+    from espace.domain.identity import MAX_ANSWER_FAILURES
+    from espace.domain.login import MAX_LOGIN_FAILURES
+
+    walk.number(CLAUDE)
+    for _ in range(MAX_ANSWER_FAILURES):
+        walk.answers({"answer1": "Non", "answer2": "Non", "answer3": "Non"})
+    for _ in range(MAX_LOGIN_FAILURES + 1):
+        walk.login("toto321@toto.toto", "WrongPassword12345678")
+
+
+def test_unlock_clears_the_locks_and_says_so_in_the_history(walk, runner, app):
+    from conftest import BERNARD, BERNARD_PASSWORD, CLAUDE, CLAUDE_ANSWERS
+
+    lock_everything(walk)
+    figures = runner.invoke(args=["stats"]).output
+    assert "1  espaces bloqués : questions de confiance" in figures and "1  espaces bloqués : connexion" in figures
+    assert walk.login("toto321@toto.toto", BERNARD_PASSWORD).status_code == 422
+    result = runner.invoke(args=["unlock", "2015 0830 040707"])
+    assert result.exit_code == 0 and "espace débloqué : connexion" in result.output
+    assert walk.login("toto321@toto.toto", BERNARD_PASSWORD).status_code == 303
+    assert "espace débloqué : questions de confiance" in runner.invoke(args=["unlock", CLAUDE]).output
+    walk.client.post("/deconnexion")
+    walk.number(CLAUDE)
+    assert walk.answers(CLAUDE_ANSWERS).status_code == 303
+    with app.app_context(), db.connection_context():
+        kinds = [e.kind for e in Space.by_number(BERNARD).events.order_by(Event.id)]
+        assert kinds[-2:] == ["unlocked", "signin"]
+
+
+def test_unlock_clears_failures_before_the_lock_too(walk, runner, app):
+    walk.login("toto321@toto.toto", "WrongPassword12345678")
+    assert "espace débloqué : connexion" in runner.invoke(args=["unlock", "20150830040707"]).output
+    with app.app_context(), db.connection_context():
+        assert Space.by_number("20150830040707").failed_login_count == 0
+
+
+def test_unlock_with_nothing_to_clear_records_nothing(runner, app):
+    result = runner.invoke(args=["unlock", "20150830040707"])
+    assert result.exit_code == 0 and "rien à débloquer" in result.output
+    with app.app_context(), db.connection_context():
+        assert Event.select().count() == 0
+
+
+@pytest.mark.parametrize("command", ["unlock", "journal"])
+@pytest.mark.parametrize("number", ["20150830040708", "123", "abc", ""])
+def test_unknown_numbers_are_refused(runner, command, number):
+    result = runner.invoke(args=[command, number])
+    assert result.exit_code != 0 and "aucun espace professionnel ne porte ce numéro" in result.output
+
+
+def test_journal_lists_the_spaces_events_newest_first(walk, runner):
+    with time_machine.travel("2026-01-15 16:05:00+00:00", tick=False):
+        walk.login("toto321@toto.toto", "WrongPassword12345678")
+    with time_machine.travel("2026-01-15 16:07:00+00:00", tick=False):
+        from conftest import BERNARD_PASSWORD
+
+        walk.login("toto321@toto.toto", BERNARD_PASSWORD)
+        result = runner.invoke(args=["journal", "20150830040707"])
+    lines = result.output.splitlines()
+    assert result.exit_code == 0
+    assert lines[0].split() == ["15/01/2026", "17h07", "127.0.0.x", "Connexion"]
+    assert lines[1].split()[:3] == ["15/01/2026", "17h05", "127.0.0.x"] and lines[1].endswith("Échec de connexion")
+    assert lines[2] == "2 événement(s) sur les 12 derniers mois"
+
+
+def test_purge_expired_forgets_history_older_than_a_year(walk, runner, app):
+    walk.option()
+    with time_machine.travel(timedelta(days=200), tick=False):
+        from conftest import BERNARD_PASSWORD
+
+        walk.login("toto321@toto.toto", BERNARD_PASSWORD)
+    with time_machine.travel(timedelta(days=365, seconds=1), tick=False):
+        result = runner.invoke(args=["purge-expired"])
+    assert result.exit_code == 0
+    assert "1 demande(s) d'activation expirée(s)" in result.output
+    assert "3 événement(s) de l'historique de plus d'un an supprimé(s)" in result.output
+    with app.app_context(), db.connection_context():
+        assert [e.kind for e in Event.select()] == ["signin"]
