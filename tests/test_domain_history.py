@@ -101,6 +101,16 @@ def test_events_are_the_spaces_own_newest_first(dbc, lila, bernard):
     assert [e.kind for e in history.events_of(lila, T0 + timedelta(hours=1), limit=2)] == ["code_sent", "identified"]
 
 
+def test_events_are_ordered_by_their_time_not_by_when_they_were_written(dbc, lila):
+    # Two workers may write in the other order than the events happened.
+    history.record(lila, "signin", T0 + timedelta(minutes=5))
+    history.record(lila, "signin_failed", T0)
+    history.record(lila, "signout", T0 + timedelta(minutes=9))
+    assert [e.kind for e in history.events_of(lila, T0 + timedelta(hours=1))] == ["signout", "signin", "signin_failed"]
+    assert [e.kind for e in history.page_of_events(lila, T0 + timedelta(hours=1)).events] == [
+        "signout", "signin", "signin_failed"]
+
+
 def test_events_older_than_a_year_are_not_shown(dbc, lila):
     history.record(lila, "signin", T0)
     assert len(history.events_of(lila, T0 + history.KEPT - timedelta(seconds=1))) == 1
