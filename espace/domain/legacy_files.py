@@ -96,7 +96,8 @@ def csv_rows(text):
     """One space per row; a header names the columns (see README); `,` or `;` between them."""
     header_line = text.split("\n", 1)[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    # Universal newlines: an address typed on Windows is stored with plain line ends.
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter, strict=True)
     try:
         header = [name.strip().lower() for name in next(reader, [])]
         _check_header(header)
