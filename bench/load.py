@@ -13,6 +13,7 @@ the captcha is the scriptable one (ESPACE_ENV=testing): this measures the servic
 import argparse
 import http.client
 import os
+import ssl
 import statistics
 import sys
 import tempfile
@@ -76,6 +77,7 @@ class ProxiedUser(VirtualUser):
     def __init__(self, base_url, context=None, source=None, press_again=0, think=0, timeout=60):
         self.context, self.source, self.press_again, self.think = context, source, press_again, think
         self.retries = []  # "POST /activation/ 502" for each press again
+        self.reconnections = 0
         super().__init__(base_url, timeout)
 
     def _connect(self, base_url):
@@ -95,7 +97,14 @@ class ProxiedUser(VirtualUser):
             # As a browser does over HTTPS (Flask-WTF checks it there): the page the form was on.
             kw["headers"] = {"Referer": f"https://{self.host}:{self.port}{path}", **(kw.get("headers") or {})}
         for attempt in range(self.press_again + 1):
-            response = super().request(method, path, **kw)
+            try:
+                response = super().request(method, path, **kw)
+            except ssl.SSLEOFError:
+                # nginx closed this kept-alive connection (a reload ends its idle ones) as the
+                # request left: browsers send it again on a new connection, without a word.
+                self.connection.close()
+                self.reconnections += 1
+                response = super().request(method, path, **kw)
             if response.status not in self.RETRIED or attempt == self.press_again:
                 return response
             self.retries.append(f"{method} {path} {response.status}")

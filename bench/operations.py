@@ -174,6 +174,7 @@ class BackgroundLoad:
         self.shape, self.users, self.press_again, self.think = shape, users, press_again, think
         self.next, self.limit = shape.next_index, shape.spaces
         self.completed, self.unfinished, self.retries, self.client_errors = [], [], [], []
+        self.reconnections = 0
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(users)]
@@ -209,6 +210,7 @@ class BackgroundLoad:
             with self.lock:
                 (self.unfinished.append(outcome) if outcome else self.completed.append(index))
                 self.retries.extend(user.retries)
+                self.reconnections += user.reconnections
 
     def wait_for(self, more=2, timeout=120):
         """Until `more` procedures have finished from now: the operator acts under real load."""
@@ -232,7 +234,8 @@ class BackgroundLoad:
         moved = sum("," in upstreams for _, upstreams in lines)
         return {"procedures": len(self.completed) + len(self.unfinished), "requests": len(lines),
                 "failed requests": failed, "unfinished procedures": len(self.unfinished),
-                "presses again": len(self.retries), "moved by nginx to the other host": moved}
+                "presses again": len(self.retries), "moved by nginx to the other host": moved,
+                "idle connections closed by a reload": self.reconnections}
 
 
 def rolling_restart(shape, load):
