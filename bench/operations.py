@@ -249,12 +249,20 @@ def rolling_restart(shape, load):
     load.wait_for()
 
 
+NGINX_FAIL_TIMEOUT = 10  # max_fails=1 fail_timeout=10s in deploy/nginx/espace.conf
+
+
 def host_loss(shape, load):
-    """kill -9 of host A and its workers while requests are in flight, then the procedures go on."""
+    """kill -9 of host A and its workers while requests are in flight; the procedures go on past
+    the time after which nginx tries the dead host again (it stays in the pool until an operator
+    removes it)."""
     load.wait_for()
     victim = shape.hosts[0]
     victim.kill()
+    killed = time.monotonic()
     load.wait_for(more=2 * load.users)
+    while time.monotonic() - killed < NGINX_FAIL_TIMEOUT + 2:
+        load.wait_for(more=1)
     return victim
 
 

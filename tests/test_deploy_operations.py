@@ -86,6 +86,9 @@ def test_a_host_lost_mid_procedure_costs_no_procedure(shape):
         assert victim.process.returncode == -9
         assert counts["procedures"] >= 3 * USERS
         assert counts["unfinished procedures"] == 0, load.unfinished[:5]
+        # nginx found the host gone and sent the request on to the other one (again each time
+        # it tried the lost host after fail_timeout), instead of answering 502.
+        assert counts["moved by nginx to the other host"] >= 1
         # At most the request each user had in flight on the lost host is pressed again.
         assert counts["presses again"] <= USERS
     finally:
