@@ -50,9 +50,9 @@ def down(migrator, db):
 COLUMN_MIGRATION_NAME = "9001_deploy_note"
 
 
-def sign_in(user, email, password):
-    """Sign in to the space, as a person does: the one place that knows how (a second factor
-    would be added here)."""
+def sign_in(user, outbox, email, password):
+    """Sign in to the space, as a person does: the one place here that knows how (a code e-mailed
+    at sign-in would be read from `outbox`, the database's outbox of the host signed in to)."""
     expect(user.get("/connexion", step="9 connexion (GET)"), 200, "login page")
     expect(user.post("/connexion", {"email": email, "password": password}, step="9 connexion"), 303, "login")
     return expect(user.get("/espace/", step="10 espace"), 200, "space")
@@ -62,7 +62,7 @@ def whole_procedure(user, outbox, index, email, password=PASSWORD):
     """EP 4 for the synthetic space `index`: option, activation, sign-in, the space."""
     option(user, load_number(index), ANSWERS, email, password)
     activate(user, outbox.code_for(email), email)
-    sign_in(user, email, password)
+    sign_in(user, outbox, email, password)
 
 
 PRINTED_AT = re.compile(r"\d\d/\d\d/\d{4} à \d\dh\d\dmn\d\ds")
@@ -291,7 +291,9 @@ def backup_and_restore(shape, load, directory):
     try:
         host.wait_healthy()
         restored_user = VirtualUser(host.url)
-        sign_in(restored_user, email, PASSWORD)
+        restored_outbox = Outbox(restored_url)
+        sign_in(restored_user, restored_outbox, email, PASSWORD)
+        restored_outbox.database.close()
         after = recap_of(restored_user)
         restored_user.close()
     finally:

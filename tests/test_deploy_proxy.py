@@ -190,7 +190,7 @@ def test_cookies_are_secure_and_signing_in_works_through_nginx(shape, fresh_limi
     cookie = response.header("set-cookie")
     assert cookie.startswith("espace_session=")
     assert {"Secure", "HttpOnly", "SameSite=Lax"} <= {part.strip() for part in cookie.split(";")}
-    sign_in(user, "toto321@toto.toto", "Douasbin2015PecheEnMer")
+    sign_in(user, shape.outbox, "toto321@toto.toto", "Douasbin2015PecheEnMer")
 
 
 # --- The browser ---------------------------------------------------------------------------
