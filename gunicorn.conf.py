@@ -2,7 +2,8 @@
 import multiprocessing
 import os
 
-# Behind the reverse proxy on the same host: never exposed directly.
+# Reached only by nginx: 127.0.0.1 when it runs on the same machine, else the host's private
+# address (GUNICORN_BIND in deploy/espace.env). Never exposed to clients directly.
 bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT') or '8000'}"
 
 # Sync workers: the work is bcrypt (CPU) and short database calls.

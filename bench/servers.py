@@ -122,8 +122,7 @@ class AppServer:
     def launch(self):
         with open(self.log_path or os.devnull, "ab") as log:
             self.process = subprocess.Popen(
-                [os.path.join(VENV_BIN, "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-                cwd=self.root, env=self.env, stdout=log, stderr=log, start_new_session=True,
+                unit_command("espace.service"), cwd=self.root, env=self.env, stdout=log, stderr=log, start_new_session=True,
             )
         return self
 
@@ -175,6 +174,16 @@ class AppServer:
     def log_lines(self):
         with open(self.log_path, encoding="utf-8") as f:
             return f.read().splitlines()
+
+
+def unit_command(unit):
+    """The ExecStart of a unit in deploy/systemd, with this checkout's virtualenv for the release's."""
+    import shlex
+
+    with open(os.path.join(ROOT, "deploy", "systemd", unit), encoding="utf-8") as f:
+        line = next(line for line in f if line.startswith("ExecStart="))
+    return [re.sub(r"^/srv/espace/current/\.venv/bin/", VENV_BIN + "/", word)
+            for word in shlex.split(line.removeprefix("ExecStart="))]
 
 
 def flask_command(env, *args):

@@ -2,12 +2,14 @@
 (deploy/): rolling restart, the same with a migration, a host lost, a backup restored.
 The counts are printed by bench/operations.py; here they are asserted."""
 import os
+import subprocess
 
 import psycopg2
 import pytest
 
 from bench.operations import (COLUMN_MIGRATION_NAME, BackgroundLoad, DeployShape, backup_and_restore,
                               host_loss, rolling_restart)
+from bench.servers import unit_command
 from test_deploy_proxy import deploy_database, require_nginx
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -93,3 +95,19 @@ def test_a_host_lost_mid_procedure_costs_no_procedure(shape):
         assert counts["presses again"] <= USERS
     finally:
         victim.launch().wait_ready()
+
+
+def test_the_units_run_what_the_tests_run(shape):
+    """The hosts here start with espace.service's ExecStart (bench/servers.py), reload with its
+    signal; the purge timer's command runs on the release against the shared database."""
+    unit_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "deploy", "systemd")
+    with open(os.path.join(unit_dir, "espace.service"), encoding="utf-8") as f:
+        service = f.read()
+    assert "ExecReload=/bin/kill -HUP $MAINPID" in service  # what AppServer.reload sends
+    assert "EnvironmentFile=/etc/espace/espace.env" in service
+    with open(os.path.join(unit_dir, "espace-purge.timer"), encoding="utf-8") as f:
+        assert "OnCalendar=hourly" in f.read()
+    done = subprocess.run(unit_command("espace-purge.service"), cwd=shape.release, env=shape.env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "demande(s) d'activation expirée(s)" in done.stdout
