@@ -20,6 +20,8 @@ run: setup
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 # The scale-out pass uses its own database (created if missing) and Redis db 15, emptied by the tests.
+# Where nothing answers at these URLs, bench/servers.py starts a throw-away PostgreSQL / redis-server
+# there for the pass and stops it afterwards.
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/espace_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
@@ -30,11 +32,12 @@ test: test-embedded test-scale
 test-embedded: setup-dev
 	$(BIN)/python -m pytest -m "not scale"
 
-## The suite again on PostgreSQL + Redis, plus the multi-process, fault and migration tests.
+## The suite again on PostgreSQL + Redis, plus the multi-process, fault and migration tests, and the
+## production shape run for real (nginx + TLS + two gunicorn hosts: tests/test_deploy_*.py).
 ## Browser tests are left out: they check the pages, which do not depend on the storage.
 test-scale: setup-dev
-	$(BIN)/python bench/servers.py $(TEST_DATABASE_URL) $(TEST_REDIS_URL)
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -m "not browser and not sqlite_only"
+	$(BIN)/python bench/servers.py $(TEST_DATABASE_URL) $(TEST_REDIS_URL) -- \
+		$(BIN)/python -m pytest -m "not browser and not sqlite_only"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

@@ -2,13 +2,15 @@
 import multiprocessing
 import os
 
-# Behind the reverse proxy on the same host: never exposed directly.
-bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+# Reached only by nginx: 127.0.0.1 when it runs on the same machine, else the host's private
+# address (GUNICORN_BIND in deploy/espace.env). Never exposed to clients directly.
+bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT') or '8000'}"
 
 # Sync workers: the work is bcrypt (CPU) and short database calls.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# An empty value (deploy/espace.env) means the default.
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+threads = int(os.environ.get("GUNICORN_THREADS") or "1")
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or "30")
 graceful_timeout = 20
 keepalive = 5
 # Recycle workers now and then so a slow leak never becomes an outage.
@@ -18,7 +20,7 @@ max_requests_jitter = 500
 # The app writes one JSON line per request (espace/logs.py): no second access log.
 accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+loglevel = os.environ.get("GUNICORN_LOGLEVEL") or "info"
 
 # Client address and scheme come from ProxyFix, set by TRUSTED_PROXIES, and nothing else.
 secure_scheme_headers = {}

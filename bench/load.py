@@ -11,13 +11,16 @@ emptied). embedded: SQLite + sessions on disk in a temporary directory. Rate lim
 the captcha is the scriptable one (ESPACE_ENV=testing): this measures the service, not the defences.
 """
 import argparse
+import http.client
 import os
+import ssl
 import statistics
 import sys
 import tempfile
 import threading
 import time
 from collections import defaultdict
+from urllib.parse import urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -62,6 +65,50 @@ def run_users(base_url, outbox, procedures, users):
     for thread in threads:
         thread.join()
     return timings, errors, time.perf_counter() - started
+
+
+class ProxiedUser(VirtualUser):
+    """A virtual user in front of nginx: HTTPS checked against `context`, an optional source
+    address (another client on this machine), and, like a person facing an error page, it presses
+    again up to `press_again` times when the proxy answers 502, 503 or 504 (each one counted)."""
+
+    RETRIED = (502, 503, 504)
+
+    def __init__(self, base_url, context=None, source=None, press_again=0, think=0, timeout=60):
+        self.context, self.source, self.press_again, self.think = context, source, press_again, think
+        self.retries = []  # "POST /activation/ 502" for each press again
+        self.reconnections = 0
+        super().__init__(base_url, timeout)
+
+    def _connect(self, base_url):
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname, parts.port
+        source = (self.source, 0) if self.source else None
+        if parts.scheme == "https":
+            self.connection = http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
+                                                          context=self.context, source_address=source)
+        else:
+            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout,
+                                                         source_address=source)
+
+    def request(self, method, path, **kw):
+        time.sleep(self.think)  # a person reads the page before the next click
+        if self.context is not None and kw.get("form") is not None:
+            # As a browser does over HTTPS (Flask-WTF checks it there): the page the form was on.
+            kw["headers"] = {"Referer": f"https://{self.host}:{self.port}{path}", **(kw.get("headers") or {})}
+        for attempt in range(self.press_again + 1):
+            try:
+                response = super().request(method, path, **kw)
+            except ssl.SSLEOFError:
+                # nginx closed this kept-alive connection (a reload ends its idle ones) as the
+                # request left: browsers send it again on a new connection, without a word.
+                self.connection.close()
+                self.reconnections += 1
+                response = super().request(method, path, **kw)
+            if response.status not in self.RETRIED or attempt == self.press_again:
+                return response
+            self.retries.append(f"{method} {path} {response.status}")
+            time.sleep(0.5)  # a person reads the error page first
 
 
 def warm_up(base_url, workers):

@@ -1,0 +1,259 @@
+"""The production front for real: nginx from deploy/nginx with TLS from an authority made for the
+test, in front of two gunicorn hosts started with deploy/espace.env (TRUSTED_PROXIES=1, Secure
+cookies) on PostgreSQL + Redis. The browser procedure runs through https:// end to end."""
+import json
+import os
+import re
+import ssl
+import subprocess
+import urllib.request
+from urllib.parse import urlsplit
+
+import pytest
+
+from bench.client import expect as expect_status
+from bench.operations import DeployShape, sign_in
+from bench.servers import NGINX_SOURCE, nginx_binary, read_env_file, with_database
+
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+pytestmark = [
+    pytest.mark.scale,
+    pytest.mark.skipif(not (DATABASE_URL and REDIS_URL), reason="needs TEST_DATABASE_URL and TEST_REDIS_URL"),
+]
+
+BROWSER = "127.0.0.1"  # where the browser and the test clients connect from
+OTHER_CLIENT = "127.0.0.3"  # a second person on another address
+
+
+def deploy_database(url, suffix):
+    """espace_test…_deploy_<suffix>: the pass's server, a database of this file's own."""
+    return with_database(url, urlsplit(url).path.lstrip("/") + "_deploy_" + suffix)
+
+
+def require_nginx():
+    if not os.path.exists(nginx_binary()):
+        if os.environ.get("CI") == "true":
+            pytest.fail("nginx is missing: .ci/run installs it, the deploy tests must run in CI")
+        pytest.skip("nginx is missing (apt-get install nginx)")
+
+
+@pytest.fixture(scope="module")
+def shape(tmp_path_factory):
+    require_nginx()
+    shape = DeployShape(tmp_path_factory.mktemp("deploy-proxy"), deploy_database(DATABASE_URL, "proxy"),
+                        REDIS_URL, spaces=0, RATE_LOGIN="3 per minute")
+    shape.start()
+    yield shape
+    shape.stop()
+
+
+@pytest.fixture
+def new_user(shape):
+    """Virtual users over HTTPS (the test authority trusted), closed after the test."""
+    made = []
+
+    def make(**kw):
+        made.append(shape.user(**kw))
+        return made[-1]
+
+    yield make
+    for user in made:
+        user.close()
+
+
+@pytest.fixture
+def fresh_limits(shape):
+    import redis
+
+    redis.from_url(REDIS_URL).flushdb()
+    yield
+    redis.from_url(REDIS_URL).flushdb()
+
+
+def host_log(shape, since=None):
+    """The requests the two hosts logged (JSON lines), after the point `since` (from `mark`)."""
+    lines = []
+    for n, host in enumerate(shape.hosts):
+        logged = [json.loads(line) for line in host.log_lines() if line.startswith("{")]
+        lines += [line for line in logged[since[n] if since else 0:] if "path" in line]
+    return lines
+
+
+def mark(shape):
+    """Where each host's log is now."""
+    return [sum(line.startswith("{") for line in host.log_lines()) for host in shape.hosts]
+
+
+def test_the_settings_come_from_the_environment_template(shape):
+    env = read_env_file()
+    assert env["TRUSTED_PROXIES"] == "1" and env["SESSION_COOKIE_SECURE"] == "1"
+    assert shape.env["TRUSTED_PROXIES"] == "1" and shape.env["SESSION_COOKIE_SECURE"] == "1"
+
+
+def test_the_environment_template_lists_every_variable():
+    read = set()
+    for path in ("espace/config.py", "espace/__init__.py", "gunicorn.conf.py"):
+        with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+            read |= set(re.findall(r"""(?:\benv|_int|environ\.get|environ)(?:\(|\[)\s*['"]([A-Z][A-Z0-9_]+)['"]""", f.read()))
+    assert {"DATABASE_URL", "TRUSTED_PROXIES", "INSTANCE_PATH", "WEB_CONCURRENCY", "GUNICORN_BIND"} <= read
+    assert set(read_env_file()) == read
+
+
+def test_healthz_answers_through_nginx(shape, new_user):
+    user = new_user()
+    response = expect_status(user.get("/healthz"), 200, "health")
+    assert json.loads(response.body) == {"database": "ok", "redis": "ok", "status": "ok"}
+
+
+def test_tls_is_checked_against_the_authority_made_for_the_test(shape):
+    with urllib.request.urlopen(shape.url + "/", context=shape.certificates.client_context()) as response:
+        assert response.status == 200
+    with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+        urllib.request.urlopen(shape.url + "/", context=ssl.create_default_context())
+
+
+def test_plain_http_is_redirected_to_https(shape, new_user):
+    user = new_user()
+    user.switch_to(shape.nginx.http_url)
+    response = user.get("/connexion?suite=1")
+    assert response.status == 301
+    assert response.header("location") == "https://127.0.0.1/connexion?suite=1"
+
+
+def test_every_answer_says_strict_transport_security_once(shape):
+    for path in ("/", "/connexion", "/healthz", "/static/app.js"):
+        with urllib.request.urlopen(shape.url + path, context=shape.certificates.client_context()) as response:
+            assert response.headers.get_all("Strict-Transport-Security") == \
+                ["max-age=63072000; includeSubDomains"], path
+
+
+def static_urls(html):
+    return re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+
+
+def test_static_files_come_from_nginx_with_long_caching(shape, new_user):
+    user = new_user()
+    page = expect_status(user.get("/"), 200, "home")
+    urls = static_urls(page.text)
+    assert any(u.endswith(".css") for u in urls) and any(u.endswith(".js") for u in urls), urls
+    before = mark(shape)
+    for url in urls:
+        response = user.get(url, headers={"Accept-Encoding": "gzip"})
+        assert response.status == 200, url
+        assert response.header("cache-control") == "public, max-age=31536000, immutable", url
+        assert response.header("x-content-type-options") == "nosniff"
+        assert response.header("content-security-policy") is None  # not an app answer
+        if len(response.body) > 512:
+            assert response.header("content-encoding") == "gzip", url
+    # No host saw them: nginx read them from the release's static/ folder.
+    assert [line["path"] for line in host_log(shape, since=before)] == []
+    # A name not (yet) deployed is not remembered for a year.
+    assert expect_status(user.get("/static/absent.css"), 404, "missing file").header("cache-control") is None
+
+
+def test_a_request_too_large_is_refused_by_nginx(shape, new_user):
+    user = new_user()
+    expect_status(user.get("/connexion"), 200, "login page")
+    before = mark(shape)
+    response = user.post("/connexion", {"email": "x@example.fr", "password": "y" * 100_000})
+    assert response.status == 413
+    assert host_log(shape, since=before) == []
+
+
+def test_limits_count_the_browser_address_not_nginx_nor_a_forged_header(shape, fresh_limits, new_user):
+    person = new_user()
+    expect_status(person.get("/connexion"), 200, "login page")
+    wrong = {"email": "toto321@toto.toto", "password": "pas-le-bon-mot-de-passe"}
+    # Three tries allowed per minute; each claims another address, which must change nothing.
+    tries = [expect_status(person.post("/connexion", wrong, headers={"X-Forwarded-For": f"198.51.100.{n}"}),
+                           422, "wrong password") for n in range(3)]
+    refused = person.post("/connexion", wrong, headers={"X-Forwarded-For": "203.0.113.9"})
+    assert refused.status == 429
+    assert "Trop de tentatives" in refused.text
+    # Someone else, on another address, behind the same nginx, is not refused.
+    other = new_user(source=OTHER_CLIENT)
+    expect_status(other.get("/connexion"), 200, "login page")
+    allowed = expect_status(other.post("/connexion", wrong), 422, "another person's try")
+    # The hosts logged the addresses nginx saw, never nginx's own nor the forged ones.
+    logged = {line["request_id"]: line for line in host_log(shape)}
+    assert [logged[r.header("x-request-id")]["client"] for r in tries + [refused, allowed]] == \
+        [BROWSER] * 4 + [OTHER_CLIENT]
+    assert not {line["client"] for line in logged.values()} & {NGINX_SOURCE, "198.51.100.0", "203.0.113.9"}
+
+
+def test_cookies_are_secure_and_signing_in_works_through_nginx(shape, fresh_limits, new_user):
+    user = new_user()
+    response = user.get("/connexion")
+    cookie = response.header("set-cookie")
+    assert cookie.startswith("espace_session=")
+    assert {"Secure", "HttpOnly", "SameSite=Lax"} <= {part.strip() for part in cookie.split(";")}
+    sign_in(user, shape.outbox, "toto321@toto.toto", "Douasbin2015PecheEnMer")
+
+
+# --- The browser ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def chromium(shape):
+    from browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing: the browser tests must run in CI")
+        pytest.skip(f"{CHROMIUM} is missing (install the chromium package)")
+    from playwright.sync_api import sync_playwright
+
+    # Chromium trusts the test server's key, and nothing else that is not in its own store.
+    trust = f"--ignore-certificate-errors-spki-list={shape.certificates.spki_sha256}"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [trust])
+        yield browser
+        browser.close()
+
+
+def test_the_procedure_runs_in_the_browser_through_https(shape, chromium, fresh_limits):
+    from browser.journey import Mouse, whole_procedure
+    from playwright.sync_api import expect
+
+    context = chromium.new_context(base_url=shape.url, locale="fr-FR", viewport={"width": 1024, "height": 800})
+    context.set_default_timeout(10000)
+    page = context.new_page()
+    responses = []
+    page.on("response", lambda response: responses.append(response))
+    before = mark(shape)
+
+    def arrived(path, title):
+        expect(page).to_have_url(re.compile(re.escape(shape.url + path) + "$"))
+        expect(page).to_have_title(title)
+        expect(page.locator("#step-heading")).to_be_focused()  # came by an htmx swap: JavaScript ran
+
+    try:
+        whole_procedure(page, Mouse(page), arrived)
+        cookies = context.cookies()
+    finally:
+        context.close()
+
+    assert page.url == shape.url + "/espace/"
+    session = [c for c in cookies if c["name"] == "espace_session"]
+    assert session and session[0]["secure"] and session[0]["httpOnly"]
+    assert all(r.url.startswith(shape.url) for r in responses)
+    assert all(r.status < 400 for r in responses), [(r.url, r.status) for r in responses if r.status >= 400]
+    static = [r for r in responses if "/static/" in r.url]
+    assert static and all(r.headers["cache-control"] == "public, max-age=31536000, immutable" for r in static)
+    # Every request of the procedure reached a host from the browser's address, through nginx.
+    served = host_log(shape, since=before)
+    assert len({line["path"] for line in served}) > 10
+    assert {line["client"] for line in served} == {BROWSER}
+    assert not any(line["path"].startswith("/static/") for line in served)
+    for n, host in enumerate(shape.hosts):  # nginx shared the procedure out to both hosts
+        assert len(host_log(shape, since=[before[n] if i == n else 10**9 for i in range(2)])) >= 3
+
+
+def test_nginx_configuration_is_valid_as_shipped(shape):
+    """The site as shipped parses (nginx -t), paths aside: the test's rendering changes only them."""
+    site = shape.nginx.site()
+    assert "proxy_pass http://espace_hosts;" in site and "return 301 https://$host$request_uri;" in site
+    done = subprocess.run([nginx_binary(), "-t", "-c", shape.nginx.conf], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
