@@ -10,6 +10,7 @@ from . import captcha, cli, ops
 from .config import Config, production_problems
 from .database import ensure_connection, migrate, open_database, startup_lock
 from .domain.clock import french_date, french_datetime
+from .domain.coordinates import display_phone
 from .domain.crypto import Encryptor
 from .domain.hashing import Hasher
 from .domain.seed import seed_demo
@@ -117,11 +118,13 @@ def prepare_database(app):
 def register_blueprints(app):
     from .activation.routes import bp as activation_bp
     from .auth.routes import bp as auth_bp
+    from .coordinates.routes import bp as coordinates_bp
+    from .credentials_change.routes import bp as credentials_change_bp
     from .option.routes import bp as option_bp
     from .pages.routes import bp as pages_bp
     from .space.routes import bp as space_bp
 
-    for bp in (pages_bp, option_bp, activation_bp, auth_bp, space_bp):
+    for bp in (pages_bp, option_bp, activation_bp, auth_bp, space_bp, credentials_change_bp, coordinates_bp):
         app.register_blueprint(bp)
     if app.config["ESPACE_ENV"] in ("development", "testing"):
         from .outbox.routes import bp as outbox_bp
@@ -131,6 +134,7 @@ def register_blueprints(app):
 
 def register_hooks(app):
     app.add_template_filter(french_date)
+    app.add_template_filter(display_phone, "phone")
 
     @app.before_request
     def _forms_only():
@@ -155,7 +159,8 @@ def register_hooks(app):
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        if request.endpoint and request.endpoint.split(".")[0] in ("option", "activation", "space", "auth", "outbox"):
+        if request.endpoint and request.endpoint.split(".")[0] in ("option", "activation", "space", "auth", "outbox",
+                                                                   "credentials_change", "coordinates"):
             h["Cache-Control"] = "no-store"
         response.vary.add("HX-Request")
         return response
