@@ -5,7 +5,7 @@ from ..access import login_required
 from ..domain import coordinates
 from ..domain.clock import now
 from ..domain.errors import Refused
-from ..extensions import encryptor, failed, hasher, limiter, rate
+from ..extensions import encryptor, hasher, shared_rate
 from ..mail.messages import notify
 from ..web import journal, render_step, see_other
 from .forms import CoordinatesForm, TrustQuestionForm
@@ -18,7 +18,7 @@ def page(template, form):
 
 
 @bp.route("/modifier", methods=["GET", "POST"])
-@limiter.limit(rate("RATE_ACCOUNT"), methods=["POST"], deduct_when=failed)
+@shared_rate("RATE_ACCOUNT")
 @login_required
 def edit():
     """Telephone and professional address, prefilled with the current values."""
@@ -42,7 +42,7 @@ def edit():
 
 
 @bp.route("/question-de-confiance", methods=["GET", "POST"])
-@limiter.limit(rate("RATE_ACCOUNT"), methods=["POST"], deduct_when=failed)
+@shared_rate("RATE_ACCOUNT")
 @login_required
 def trust_question():
     """A new trust question and answer, with the current password."""

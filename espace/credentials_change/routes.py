@@ -5,7 +5,7 @@ from ..access import end_other_sessions, login_required
 from ..domain import credentials_change
 from ..domain.clock import now
 from ..domain.errors import Refused
-from ..extensions import failed, hasher, limiter, rate
+from ..extensions import hasher, shared_rate
 from ..mail.messages import notify, send_email_change_code
 from ..web import journal, render_step, see_other
 from ..wizard import Wizard
@@ -23,7 +23,7 @@ NOTHING_PENDING = "Aucun changement d'adresse électronique n'est en attente : s
 
 
 @bp.route("/adresse-electronique", methods=["GET", "POST"])
-@limiter.limit(rate("RATE_ACCOUNT"), methods=["POST"], deduct_when=failed)
+@shared_rate("RATE_ACCOUNT")
 @login_required
 def email():
     """Step 1: the new address twice and the current password; a code goes to the new address."""
@@ -46,7 +46,7 @@ def email():
 
 
 @bp.route("/adresse-electronique/confirmation", methods=["GET", "POST"])
-@limiter.limit(rate("RATE_ACCOUNT"), methods=["POST"], deduct_when=failed)
+@shared_rate("RATE_ACCOUNT")
 @login_required
 def confirm_email():
     """Step 2: the code received at the new address; reachable while a change waits in the database."""
@@ -90,7 +90,7 @@ def leave_email():
 
 
 @bp.route("/mot-de-passe", methods=["GET", "POST"])
-@limiter.limit(rate("RATE_ACCOUNT"), methods=["POST"], deduct_when=failed)
+@shared_rate("RATE_ACCOUNT")
 @login_required
 def password():
     """The current password, then the new one twice; every other session ends."""
