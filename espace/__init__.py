@@ -10,6 +10,7 @@ from . import availability, captcha, cli, logs
 from .config import Config, production_problems
 from .database import ensure_connection, migrate, open_database, startup_lock
 from .domain.clock import french_date, french_datetime
+from .domain.coordinates import display_phone
 from .domain.crypto import Encryptor
 from .domain.hashing import Hasher
 from .domain.seed import seed_demo
@@ -24,6 +25,11 @@ CSP = (
     "media-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+# Pages of a procedure or of a space: never kept by a browser or proxy cache.
+PRIVATE_BLUEPRINTS = ("option", "activation", "space", "history", "auth", "outbox",
+                      "credentials_change", "coordinates")
 
 
 def create_app(test_config=None):
@@ -118,13 +124,16 @@ def prepare_database(app):
 def register_blueprints(app):
     from .activation.routes import bp as activation_bp
     from .auth.routes import bp as auth_bp
+    from .coordinates.routes import bp as coordinates_bp
+    from .credentials_change.routes import bp as credentials_change_bp
     from .health.routes import bp as health_bp
     from .history.routes import bp as history_bp
     from .option.routes import bp as option_bp
     from .pages.routes import bp as pages_bp
     from .space.routes import bp as space_bp
 
-    for bp in (pages_bp, option_bp, activation_bp, auth_bp, space_bp, history_bp, health_bp):
+    for bp in (pages_bp, option_bp, activation_bp, auth_bp, space_bp, history_bp, health_bp,
+               credentials_change_bp, coordinates_bp):
         app.register_blueprint(bp)
     if app.config["ESPACE_ENV"] in ("development", "testing"):
         from .outbox.routes import bp as outbox_bp
@@ -134,6 +143,7 @@ def register_blueprints(app):
 
 def register_hooks(app):
     app.add_template_filter(french_date)
+    app.add_template_filter(display_phone, "phone")
 
     @app.before_request
     def _forms_only():
@@ -164,7 +174,7 @@ def register_hooks(app):
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        if request.endpoint and request.endpoint.split(".")[0] in ("option", "activation", "space", "history", "auth", "outbox"):
+        if request.endpoint and request.endpoint.split(".")[0] in PRIVATE_BLUEPRINTS:
             h["Cache-Control"] = "no-store"
         response.vary.add("HX-Request")
         return response

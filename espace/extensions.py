@@ -30,3 +30,8 @@ def rate(name):
 def failed(response):
     """Count only refused attempts against the per-address limits."""
     return response.status_code >= 400
+
+
+def shared_rate(name):
+    """One per-address budget of failures shared by every view it decorates (POST only)."""
+    return limiter.shared_limit(rate(name), scope=name, methods=["POST"], deduct_when=failed)

@@ -8,6 +8,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     Model,
+    SQL,
     TextField,
 )
 
@@ -36,7 +37,10 @@ class Space(BaseModel):
     first_name = CharField(max_length=100)
     phone = CharField(max_length=20, default="")
     contact_email = CharField(max_length=100, default="")
+    # The lines above « code postal + ville » (street, complement); migration 0006 split them off.
     address = TextField(default="")
+    postcode = CharField(max_length=5, default="", constraints=[SQL("DEFAULT ''")])
+    city = CharField(max_length=32, default="", constraints=[SQL("DEFAULT ''")])
     access_mode = CharField(max_length=12, default=ACCESS_CERTIFICATE)
     certificate_number = CharField(max_length=40, null=True)
     certificate_authority = CharField(max_length=100, null=True)
@@ -63,6 +67,13 @@ class Space(BaseModel):
     def formal_name(self):
         """« ROSEMONDE Lila », as the wizard's validation page names the holder."""
         return f"{self.last_name} {self.first_name}"
+
+    @property
+    def address_block(self):
+        """The professional address as printed: its lines, then « 75016 PARIS »."""
+        lines = [line for line in self.address.splitlines() if line.strip()]
+        last = f"{self.postcode} {self.city}".strip()
+        return lines + [last] if last else lines
 
     @property
     def uses_password(self):
@@ -141,4 +152,23 @@ class Event(BaseModel):
     client = CharField(max_length=64, default="")
 
 
-ALL_MODELS = [Space, LegacyTrustAnswer, Dossier, Service, ActivationRequest, OutboxMessage, Event]
+class EmailChange(BaseModel):
+    """EP 5: a new login address waiting for the code sent to it."""
+
+    space = ForeignKeyField(Space, backref="email_changes", on_delete="CASCADE")
+    email = CharField(max_length=100)
+    code_hash = CharField(max_length=64, unique=True)
+    state = CharField(max_length=12, default=PENDING)
+    created_at = DateTimeField()
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+    # Migration 0006 adds partial unique indexes: at most one pending change
+    # per address and per space.
+
+    @classmethod
+    def pending(cls, now):
+        return cls.select().where((cls.state == PENDING) & (cls.expires_at > now))
+
+
+ALL_MODELS = [Space, LegacyTrustAnswer, Dossier, Service, ActivationRequest, OutboxMessage, Event, EmailChange]

@@ -80,7 +80,7 @@ def test_space_requires_login(client):
 def test_coordinates_show_the_recap_again(walk, client):
     walk.login("toto321@toto.toto", BERNARD_PASSWORD)
     page = text(client.get("/espace/coordonnees"))
-    assert "Gérer vos coordonnées" in page and "0233476796" in page and "Votre hobby ?" in page
+    assert "Gérer vos coordonnées" in page and "02 33 47 67 96" in page and "Votre hobby ?" in page
     assert 'href="/espace/coordonnees/recapitulatif.pdf"' in page
     pdf = client.get("/espace/coordonnees/recapitulatif.pdf")
     assert pdf.mimetype == "application/pdf"

@@ -135,7 +135,8 @@ def test_import_legacy_reads_csv(runner, app, tmp_path):
     assert "2 espace(s) importé(s), 0 déjà présent(s)" in result.output
     with app.app_context(), db.connection_context():
         martin = Space.by_number("20201230000404")
-        assert (martin.last_name, martin.phone, martin.address) == ("MARTIN", "0102030405", "3 rue Haute\n69001 LYON")
+        assert (martin.last_name, martin.phone, martin.address, martin.postcode, martin.city) == (
+            "MARTIN", "0102030405", "3 rue Haute", "69001", "LYON")
         assert str(martin.certificate_expires_on) == "2021-05-01" and martin.access_mode == "certificate"
         assert sorted((d.siren, d.name) for d in martin.dossiers) == [
             ("311223341", "MARTIN SAS"), ("422334452", "HAUTE RUE SCI")]

@@ -7,7 +7,7 @@ database when it refuses the input. The failure counters of trust answers and lo
 the one deliberate write on refusal: they are left out of the comparison.
 """
 import pytest
-from conftest import CAPTCHA, LILA, LILA_ANSWERS, PASSWORD, Walk
+from conftest import BERNARD_PASSWORD, CAPTCHA, LILA, LILA_ANSWERS, PASSWORD, Walk
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
@@ -127,6 +127,11 @@ def code_step(client):
     client.get("/activation/")
 
 
+def signed_in(client):
+    Walk(None, client).login("toto321@toto.toto", BERNARD_PASSWORD)
+    assert client.get("/espace/").status_code == 200
+
+
 FORMS = {
     # name: (path, fields, setup)
     "numero": ("/opter/numero", ["number"], to_step(1)),
@@ -136,6 +141,13 @@ FORMS = {
     "question": ("/opter/question", ["question", "answer"], to_step(4)),
     "code": ("/activation/", ["code", "captcha"], code_step),
     "connexion": ("/connexion", ["email", "password"], lambda client: None),
+    "adresse-electronique": ("/espace/adresse-electronique", ["email", "email_confirm", "current_password"],
+                             signed_in),
+    "confirmation-adresse": ("/espace/adresse-electronique/confirmation", ["code"], signed_in),
+    "mot-de-passe": ("/espace/mot-de-passe", ["current_password", "password", "password_confirm"], signed_in),
+    "coordonnees": ("/espace/coordonnees/modifier", ["phone", "address", "postcode", "city"], signed_in),
+    "question-de-confiance": ("/espace/coordonnees/question-de-confiance",
+                              ["question", "answer", "current_password"], signed_in),
 }
 
 
@@ -209,7 +221,10 @@ def test_any_raw_body_to_any_form(app, body, content_type, path):
 ROUTES = ["/", "/connexion", "/deconnexion", "/opter/", "/opter/numero", "/opter/verification",
           "/opter/identifiants", "/opter/question", "/opter/validation", "/opter/quitter", "/activation/",
           "/activation/captcha", "/activation/captcha.png", "/activation/identifiants",
-          "/activation/recapitulatif", "/activation/recapitulatif.pdf", "/espace/", "/espace/coordonnees"]
+          "/activation/recapitulatif", "/activation/recapitulatif.pdf", "/espace/", "/espace/coordonnees",
+          "/espace/adresse-electronique", "/espace/adresse-electronique/confirmation",
+          "/espace/adresse-electronique/modifiee", "/espace/adresse-electronique/quitter", "/espace/mot-de-passe",
+          "/espace/coordonnees/modifier", "/espace/coordonnees/question-de-confiance"]
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE"])

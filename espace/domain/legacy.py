@@ -1,6 +1,7 @@
 """Import of certificate spaces from the legacy system (JSON records), all or nothing."""
 from datetime import date
 
+from .coordinates import split_address
 from .errors import Refused
 from .identity import clean_number, is_valid_number, normalise_answer
 from ..models import ACCESS_CERTIFICATE, Dossier, LegacyTrustAnswer, Service, Space, db
@@ -45,7 +46,7 @@ def import_spaces(records, hasher):
                 first_name=record["first_name"],
                 phone=record.get("phone", ""),
                 contact_email=record.get("contact_email", ""),
-                address=record.get("address", ""),
+                **split_address(record.get("address", "")),
                 access_mode=ACCESS_CERTIFICATE,
                 certificate_number=record.get("certificate_number"),
                 certificate_authority=record.get("certificate_authority"),

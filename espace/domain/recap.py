@@ -15,7 +15,7 @@ def recap_facts(space, encryptor, now):
         "subscriber_number": space.subscriber_number,
         "phone": space.phone,
         "email": space.login_email,
-        "address_lines": [l for l in space.address.splitlines() if l.strip()],
+        "address_lines": space.address_block,
         "trust_question": space.trust_question,
         "trust_answer": encryptor.decrypt(space.trust_answer_encrypted)
         if space.trust_answer_encrypted

@@ -53,3 +53,15 @@ def notify(space, subject, what, recipient=None, details=None):
         logging.getLogger("espace.mail").warning("notification not sent: %s", type(exc).__name__)
         return False
     return True
+
+
+def email_change_message(space, change, code):
+    """EP 5: the code that confirms a new login address, sent to that address."""
+    return compose(change.email, "Confirmez votre nouvelle adresse électronique – espace professionnel",
+                   "email_change", holder=space.holder_name, code=code,
+                   link=absolute("credentials_change.confirm_email"), deadline=to_paris(change.expires_at))
+
+
+def send_email_change_code(change, code):
+    """Deliver the code of a login-address change (raises DeliveryFailed)."""
+    mailer().send(email_change_message(change.space, change, code))

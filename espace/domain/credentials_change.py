@@ -1,0 +1,168 @@
+"""EP 5 « Changer d'adresse électronique ou de mot de passe », from the signed-in space.
+
+Both need the current password, checked under the login's per-space throttle, so a
+session left open cannot be used to guess it. A new login address takes effect only
+once the code sent to it is typed back; until then the old one keeps working.
+"""
+from datetime import timedelta
+
+from peewee import IntegrityError
+
+from ..models import EXPIRED, PENDING, SUPERSEDED, USED, EmailChange, Space, db
+from . import activation
+from .clock import french_datetime
+from .credentials import normalise_email, password_problem
+from .errors import DeliveryFailed, Refused
+from .hashing import sha256_hex
+from .login import LOGIN_THROTTLE, MAX_LOGIN_FAILURES
+from .throttle import Locked
+
+# Shorter than the activation's 48 h: the holder is signed in and waiting for the message;
+# a day still covers a delayed mail or finishing the next morning.
+CHANGE_VALIDITY = timedelta(hours=24)
+
+WRONG_PASSWORD = "Le mot de passe actuel est incorrect."
+SAME_PASSWORD = "Le nouveau mot de passe doit être différent du mot de passe actuel."
+SAME_EMAIL = "Cette adresse électronique est déjà celle de votre espace : saisissez-en une autre."
+MAIL_FAILED = (
+    "Le courriel contenant le code de confirmation n'a pas pu être envoyé à la nouvelle adresse. "
+    "Rien n'a été modifié : réessayez dans quelques minutes."
+)
+CODE_UNKNOWN = "Le code de confirmation est incorrect. Vérifiez le code reçu à la nouvelle adresse."
+CODE_USED = "Ce code de confirmation a déjà été utilisé : votre adresse électronique est déjà modifiée."
+CODE_EXPIRED = (
+    "Ce code de confirmation n'est plus valable (délai de 24 h dépassé ou nouvelle demande) : "
+    "saisissez de nouveau la nouvelle adresse pour recevoir un nouveau code."
+)
+TAKEN_MEANWHILE = (
+    "Cette adresse électronique vient d'être associée à un autre espace professionnel : "
+    "votre adresse n'a pas été modifiée. Choisissez-en une autre."
+)
+
+
+def lock_message(until):
+    return (
+        f"Par sécurité, après {MAX_LOGIN_FAILURES} essais infructueux, votre mot de passe ne peut "
+        f"plus être vérifié pour le moment. Vous pourrez réessayer {french_datetime(until)} (heure de Paris)."
+    )
+
+
+def check_current_password(space_id, password, hasher, now):
+    """The space, if `password` is its current one; failures count with the login's."""
+    try:
+        LOGIN_THROTTLE.spend(space_id, now)
+    except Locked as locked:
+        hasher.waste_time()
+        raise Refused(lock_message(locked.until), "current_password")
+    space = Space.get_by_id(space_id)
+    if not hasher.check(password or "", space.password_hash):
+        raise Refused(WRONG_PASSWORD, "current_password")
+    LOGIN_THROTTLE.reset(space_id)
+    return space
+
+
+def change_password(space_id, current, new, hasher, now):
+    """A new password under the EP 4 rules, not the current one. Returns the space."""
+    problem = password_problem(new)
+    if problem:
+        raise Refused(problem, "password")
+    space = check_current_password(space_id, current, hasher, now)
+    if hasher.check(new, space.password_hash):
+        raise Refused(SAME_PASSWORD, "password")
+    Space.update(password_hash=hasher.hash(new)).where(Space.id == space_id).execute()
+    return Space.get_by_id(space_id)
+
+
+def expire_stale_changes(now):
+    return (EmailChange.update(state=EXPIRED)
+            .where((EmailChange.state == PENDING) & (EmailChange.expires_at <= now)).execute())
+
+
+def email_change_refusal(space, email, now):
+    """Why this space cannot take this login address now, or None (the EP 4 rule, plus changes)."""
+    email = normalise_email(email)
+    if email == space.login_email:
+        return SAME_EMAIL
+    refusal = activation.email_refusal(space.id, email, now)
+    if refusal:
+        return refusal
+    other = EmailChange.pending(now).where((EmailChange.email == email) & (EmailChange.space != space.id))
+    return activation.EMAIL_TAKEN if other.exists() else None
+
+
+def request_email_change(space_id, email, password, hasher, now, send):
+    """Check the password, store the change and send its code to the new address, all or nothing.
+
+    `send(change, code)` delivers the code (raises DeliveryFailed). A new request for the
+    same space replaces the earlier one. Returns the change.
+    """
+    space = check_current_password(space_id, password, hasher, now)
+    email = normalise_email(email)
+    code = activation.new_code()
+    try:
+        with db.atomic():
+            expire_stale_changes(now)
+            refusal = email_change_refusal(space, email, now)
+            if refusal:
+                raise Refused(refusal, "email")
+            EmailChange.update(state=SUPERSEDED).where(
+                (EmailChange.space == space_id) & (EmailChange.state == PENDING)).execute()
+            change = EmailChange.create(space=space_id, email=email, code_hash=sha256_hex(code),
+                                        state=PENDING, created_at=now, expires_at=now + CHANGE_VALIDITY)
+            send(change, code)
+    except IntegrityError:
+        # Another space asked for this address at the same moment: the database said no.
+        raise Refused(activation.EMAIL_TAKEN, "email")
+    except DeliveryFailed:
+        raise Refused(MAIL_FAILED, "email")
+    return change
+
+
+def pending_change(space_id, now):
+    """The change this space is waiting to confirm, or None."""
+    return EmailChange.pending(now).where(EmailChange.space == space_id).first()
+
+
+def check_change_usable(change, now):
+    if change.state == USED:
+        raise Refused(CODE_USED, "code")
+    if change.state != PENDING or change.expires_at <= now:
+        raise Refused(CODE_EXPIRED, "code")
+    return change
+
+
+def confirm_email_change(space_id, code, now):
+    """The code typed back switches the login address, once. Returns (old address, space)."""
+    change = EmailChange.get_or_none((EmailChange.code_hash == sha256_hex(activation.clean_code(code)))
+                                     & (EmailChange.space == space_id))
+    if change is None:
+        raise Refused(CODE_UNKNOWN, "code")
+    check_change_usable(change, now)
+    old = Space.get_by_id(space_id).login_email
+    try:
+        with db.atomic():
+            # The conditional update is the lock: of two confirmations at once, one sees a row.
+            claimed = (EmailChange.update(state=USED, used_at=now)
+                       .where((EmailChange.id == change.id) & (EmailChange.state == PENDING)
+                              & (EmailChange.expires_at > now)).execute())
+            if claimed != 1:
+                check_change_usable(EmailChange.get_by_id(change.id), now)
+                raise Refused(CODE_USED, "code")
+            if activation.email_refusal(space_id, change.email, now):
+                raise Refused(TAKEN_MEANWHILE, "code")
+            Space.update(login_email=change.email).where(Space.id == space_id).execute()
+    except IntegrityError:
+        raise Refused(TAKEN_MEANWHILE, "code")
+    return old, Space.get_by_id(space_id)
+
+
+def purge_expired(now):
+    """Forget the changes that can no longer be confirmed (used, replaced or past 24 h); returns how many."""
+    return (EmailChange.delete()
+            .where((EmailChange.state != PENDING) | (EmailChange.expires_at <= now)).execute())
+
+
+def cancel_email_change(space_id):
+    """« Quitter »: the change waiting for its code will not happen."""
+    return (EmailChange.update(state=SUPERSEDED)
+            .where((EmailChange.space == space_id) & (EmailChange.state == PENDING)).execute())

@@ -1,0 +1,137 @@
+"""EP 5 and EP 3 under attack: guessing the current password from an open session, replaying
+or outliving a confirmation code, an address taken meanwhile, confirmations raced at once."""
+import html
+import logging
+import threading
+from datetime import timedelta
+
+import time_machine
+from conftest import BERNARD_PASSWORD, Walk
+
+from espace.domain import credentials_change as cc
+from espace.domain.login import LOGIN_FAILED, MAX_LOGIN_FAILURES
+from espace.models import USED, EmailChange, OutboxMessage, Space, db
+from test_credentials_change import BERNARD_EMAIL, NEW, ask, confirmation_code, login_email, signed_in
+
+PARALLEL = 10
+
+
+def text(response):
+    return html.unescape(response.get_data(as_text=True))
+
+
+def wrong(client, path):
+    data = {"email": NEW, "email_confirm": NEW, "password": "Douasbin2026PecheAuLancer",
+            "password_confirm": "Douasbin2026PecheAuLancer", "question": "Votre sport préféré ?",
+            "answer": "Voile", "current_password": "Mauvais2026MotDePasseXX"}
+    return client.post(path, data=data)
+
+
+def test_an_open_session_cannot_guess_the_password_past_the_login_limit(app):
+    client = signed_in(app)
+    paths = ["/espace/adresse-electronique", "/espace/mot-de-passe", "/espace/coordonnees/question-de-confiance"]
+    for attempt in range(MAX_LOGIN_FAILURES):
+        response = wrong(client, paths[attempt % 3])
+        assert response.status_code == 422 and cc.WRONG_PASSWORD in text(response)
+    # The next one is refused whatever the password, and says until when.
+    response = client.post("/espace/mot-de-passe", data={
+        "current_password": BERNARD_PASSWORD, "password": "Douasbin2026PecheAuLancer",
+        "password_confirm": "Douasbin2026PecheAuLancer"})
+    assert response.status_code == 422 and "Vous pourrez réessayer le" in text(response)
+    with app.app_context(), db.connection_context():
+        assert Space.by_login_email(BERNARD_EMAIL).login_locked_until is not None
+    # The same per-space lock holds at the login page (with its usual generic answer).
+    response = Walk(app, app.test_client()).login(BERNARD_EMAIL, BERNARD_PASSWORD)
+    assert response.status_code == 422 and LOGIN_FAILED in text(response)
+    # After the lock, the right password works again.
+    with time_machine.travel(timedelta(minutes=16), tick=False):
+        response = client.post("/espace/mot-de-passe", data={
+            "current_password": BERNARD_PASSWORD, "password": "Douasbin2026PecheAuLancer",
+            "password_confirm": "Douasbin2026PecheAuLancer"})
+        assert response.status_code == 303
+
+
+def test_wrong_passwords_are_also_limited_per_client_address(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATE_ACCOUNT="3 per minute")
+    client = signed_in(app)
+    statuses = [wrong(client, "/espace/mot-de-passe").status_code for _ in range(4)]
+    assert statuses == [422, 422, 422, 429]
+    # One budget for every form of the space: another form does not start afresh.
+    response = wrong(client, "/espace/coordonnees/question-de-confiance")
+    assert response.status_code == 429 and "Trop de tentatives" in text(response)
+
+
+def test_a_used_code_cannot_be_replayed(app):
+    client = signed_in(app)
+    ask(client)
+    code = confirmation_code(app)
+    assert client.post("/espace/adresse-electronique/confirmation", data={"code": code}).status_code == 303
+    # Back to the e-mail's address, and again.
+    ask(client, email="autre.douasbin@example.fr", password=BERNARD_PASSWORD)
+    response = client.post("/espace/adresse-electronique/confirmation", data={"code": code})
+    assert response.status_code == 422 and cc.CODE_USED in text(response)
+    assert login_email(app) == NEW
+
+
+def test_the_code_dies_after_24_hours_to_the_second(app):
+    ask(signed_in(app))
+    code = confirmation_code(app)
+    with time_machine.travel(timedelta(hours=24, seconds=1), tick=False):
+        client = signed_in(app)  # the next day: signed in again
+        response = client.post("/espace/adresse-electronique/confirmation", data={"code": code})
+        assert response.status_code == 422 and cc.CODE_EXPIRED in text(response)
+    assert login_email(app) == BERNARD_EMAIL
+    ask(signed_in(app))
+    code = confirmation_code(app)
+    with time_machine.travel(timedelta(hours=24, seconds=-1), tick=False):
+        client = signed_in(app)
+        assert client.post("/espace/adresse-electronique/confirmation", data={"code": code}).status_code == 303
+
+
+def test_an_address_taken_meanwhile_by_an_activation_is_not_stolen(app, walk):
+    client = signed_in(app)
+    ask(client)
+    code = confirmation_code(app)
+    # Lila converts her space with that very address before Bernard confirms.
+    walk.activate(walk.option(email=NEW), email=NEW)
+    response = client.post("/espace/adresse-electronique/confirmation", data={"code": code})
+    assert response.status_code == 422 and cc.TAKEN_MEANWHILE in text(response)
+    assert login_email(app) == BERNARD_EMAIL
+    with app.app_context(), db.connection_context():
+        assert Space.by_login_email(NEW).last_name == "ROSEMONDE"
+
+
+def test_two_confirmations_at_once_change_the_address_once(app):
+    clients = [signed_in(app) for _ in range(PARALLEL)]
+    ask(clients[0])
+    code = confirmation_code(app)
+    barrier = threading.Barrier(PARALLEL)
+    statuses = [None] * PARALLEL
+
+    def confirm(i):
+        barrier.wait()
+        statuses[i] = clients[i].post("/espace/adresse-electronique/confirmation", data={"code": code}).status_code
+
+    threads = [threading.Thread(target=confirm, args=(i,)) for i in range(PARALLEL)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(statuses) == [303] + [422] * (PARALLEL - 1)
+    assert login_email(app) == NEW
+    with app.app_context(), db.connection_context():
+        assert [c.state for c in EmailChange.select()] == [USED]
+        notices = OutboxMessage.select().where(OutboxMessage.subject.startswith("Adresse électronique modifiée"))
+        assert notices.count() == 2  # one to each address, not one per attempt
+
+
+def test_the_code_is_kept_hashed_and_never_logged(app, caplog):
+    caplog.set_level(logging.DEBUG, logger="espace")
+    client = signed_in(app)
+    ask(client)
+    code = confirmation_code(app)
+    client.post("/espace/adresse-electronique/confirmation", data={"code": code})
+    with app.app_context(), db.connection_context():
+        rows = [repr(row) for row in EmailChange.select().tuples()]
+    assert rows and not any(code in row for row in rows)
+    assert code not in caplog.text and BERNARD_PASSWORD not in caplog.text
