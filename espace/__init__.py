@@ -119,9 +119,10 @@ def register_blueprints(app):
     from .auth.routes import bp as auth_bp
     from .option.routes import bp as option_bp
     from .pages.routes import bp as pages_bp
+    from .reset.routes import bp as reset_bp
     from .space.routes import bp as space_bp
 
-    for bp in (pages_bp, option_bp, activation_bp, auth_bp, space_bp):
+    for bp in (pages_bp, option_bp, activation_bp, auth_bp, space_bp, reset_bp):
         app.register_blueprint(bp)
     if app.config["ESPACE_ENV"] in ("development", "testing"):
         from .outbox.routes import bp as outbox_bp
@@ -155,7 +156,7 @@ def register_hooks(app):
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        if request.endpoint and request.endpoint.split(".")[0] in ("option", "activation", "space", "auth", "outbox"):
+        if request.endpoint and request.endpoint.split(".")[0] in ("option", "activation", "space", "auth", "outbox", "reset"):
             h["Cache-Control"] = "no-store"
         response.vary.add("HX-Request")
         return response
