@@ -62,12 +62,14 @@ def request_link(email, now, send):
         return None
     token = new_token()
     try:
-        with db.atomic():
-            if links_sent_within_the_hour(space.id, now) >= MAX_LINKS_PER_HOUR:
-                return None
+        with db.atomic() as transaction:
+            # A write first: concurrent requests queue here instead of counting a stale snapshot.
             PasswordReset.update(state=SUPERSEDED).where(
                 (PasswordReset.space == space.id) & (PasswordReset.state == PENDING)
             ).execute()
+            if links_sent_within_the_hour(space.id, now) >= MAX_LINKS_PER_HOUR:
+                transaction.rollback()  # the older link stays valid
+                return None
             reset = PasswordReset.create(space=space.id, token_hash=sha256_hex(token), state=PENDING,
                                          created_at=now, expires_at=now + LINK_VALIDITY)
             send(space, token, reset)
