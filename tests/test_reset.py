@@ -99,6 +99,7 @@ def test_the_session_that_reset_is_signed_out(app, forgotten, walk, client):
     assert walk.login(BERNARD_EMAIL, BERNARD_PASSWORD).status_code == 303
     forgotten.until_password()
     forgotten.new_password()
+    assert client.get(PASSWORD_STEP).location == START  # nothing of the procedure is kept
     assert client.get("/espace/").status_code == 303
 
 
