@@ -236,3 +236,9 @@ def test_procedure_pages_are_not_cached(client, forgotten):
     forgotten.ask()
     assert client.get(SENT).headers["Cache-Control"] == "no-store"
     assert re.search(r"same-origin", client.get(SENT).headers["Referrer-Policy"])
+
+
+def test_the_fiche_ep6_leads_to_the_procedure(client):
+    page = text(client.get("/fiches/ep6"))
+    assert f'href="{START}">choisissez un nouveau mot de passe</a>' in page
+    assert "n'est pas proposée en ligne" not in page
