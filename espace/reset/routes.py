@@ -5,6 +5,7 @@ happen after the response has left (`after_response`), so neither the page, its 
 its time depends on whether the address opens a space.
 """
 import logging
+from functools import partial
 
 from flask import Blueprint, flash, request, url_for
 
@@ -49,7 +50,7 @@ def request_link():
         return wizard.render("reset/request.html", 1, form, captcha_v=challenge.renew())
     form, valid = wizard.form(RequestForm)
     if valid and challenge.passed_by(form):
-        after_response(lambda email=form.email.data: send_link(email))
+        after_response(partial(send_link, form.email.data))
         wizard.start(1, email=form.email.data.strip())
         return wizard.go(2)
     if form.errors:
