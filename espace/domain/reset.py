@@ -80,7 +80,7 @@ def request_link(email, now, send):
 
 def find_reset(token_hash, now):
     """The pending, unexpired reset this link opens, or a refusal saying why not."""
-    reset = PasswordReset.get_or_none(PasswordReset.token_hash == (token_hash or ""))
+    reset = PasswordReset.get_or_none(PasswordReset.token_hash == token_hash)
     if reset is None:
         raise Refused(LINK_UNKNOWN)
     if reset.state == USED:
@@ -98,8 +98,8 @@ def verify_answer(space, answer, encryptor, now):
         attempt = ANSWER_THROTTLE.spend(space.id, now)
     except Locked as locked:
         raise Refused(lock_message(locked.until), "answer", event="answers_locked")
-    expected = normalise_answer(encryptor.decrypt(space.trust_answer_encrypted)).encode("utf-8")
-    if hmac.compare_digest(normalise_answer(answer).encode("utf-8"), expected):
+    expected = normalise_answer(encryptor.decrypt(space.trust_answer_encrypted)).encode()
+    if hmac.compare_digest(normalise_answer(answer).encode(), expected):
         ANSWER_THROTTLE.reset(space.id)
         return True
     if attempt >= MAX_ANSWER_FAILURES:
