@@ -29,7 +29,7 @@ CSP = (
 
 # Pages of a procedure or of a space: never kept by a browser or proxy cache.
 PRIVATE_BLUEPRINTS = ("option", "activation", "space", "history", "auth", "outbox",
-                      "credentials_change", "coordinates")
+                      "credentials_change", "coordinates", "reset")
 
 
 def create_app(test_config=None):
@@ -130,10 +130,11 @@ def register_blueprints(app):
     from .history.routes import bp as history_bp
     from .option.routes import bp as option_bp
     from .pages.routes import bp as pages_bp
+    from .reset.routes import bp as reset_bp
     from .space.routes import bp as space_bp
 
     for bp in (pages_bp, option_bp, activation_bp, auth_bp, space_bp, history_bp, health_bp,
-               credentials_change_bp, coordinates_bp):
+               credentials_change_bp, coordinates_bp, reset_bp):
         app.register_blueprint(bp)
     if app.config["ESPACE_ENV"] in ("development", "testing"):
         from .outbox.routes import bp as outbox_bp

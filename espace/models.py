@@ -171,4 +171,18 @@ class EmailChange(BaseModel):
         return cls.select().where((cls.state == PENDING) & (cls.expires_at > now))
 
 
-ALL_MODELS = [Space, LegacyTrustAnswer, Dossier, Service, ActivationRequest, OutboxMessage, Event, EmailChange]
+class PasswordReset(BaseModel):
+    """A « Mot de passe oublié » link: only the SHA-256 of its token is kept."""
+
+    space = ForeignKeyField(Space, backref="password_resets", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    state = CharField(max_length=12, default=PENDING)
+    created_at = DateTimeField()
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+    # Migration 0004 adds a partial unique index: one pending link per space.
+
+
+ALL_MODELS = [Space, LegacyTrustAnswer, Dossier, Service, ActivationRequest, OutboxMessage, Event,
+              EmailChange, PasswordReset]

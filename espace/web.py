@@ -1,5 +1,6 @@
 """What every blueprint shares: full page or htmx fragment, redirects, client address."""
-from flask import current_app, make_response, redirect, render_template, request, session
+from flask import (after_this_request, copy_current_request_context, current_app, make_response, redirect,
+                   render_template, request, session)
 
 from .domain import history
 from .domain.clock import now
@@ -52,3 +53,18 @@ def recap_pdf_response(space):
 def journal(space_id, kind):
     """One line in the space's « Historique », with this client's truncated address."""
     history.record(space_id, kind, now(), request.remote_addr)
+
+
+def after_response(function):
+    """Run `function` in a copy of this request's context once the response has been sent.
+
+    For work whose duration must not show in the response time (e.g. whether an address
+    exists). The WSGI server calls it when it closes the response: werkzeug and gunicorn
+    do so after the last byte is written; Flask's test client when the test closes it.
+    """
+    deferred = copy_current_request_context(function)
+
+    @after_this_request
+    def schedule(response):
+        response.call_on_close(deferred)
+        return response

@@ -170,3 +170,52 @@ class Walk:
 @pytest.fixture
 def walk(app, client):
     return Walk(app, client)
+
+
+BERNARD_EMAIL = "toto321@toto.toto"
+BERNARD_ANSWER = "pêche"  # « Votre hobby ? »
+NEW_PASSWORD = "Douasbin2026RougetBarbet"
+
+
+def link_from(message):
+    """The path of the « Mot de passe oublié » link in its e-mail."""
+    return re.search(r"/mot-de-passe-oublie/lien\?jeton=[\w-]+", message.text_body).group(0)
+
+
+class Forgotten:
+    """Walks a client through « Mot de passe oublié », as a person would."""
+
+    def __init__(self, app, client):
+        self.app, self.client = app, client
+
+    def ask(self, email=BERNARD_EMAIL, captcha=CAPTCHA, **headers):
+        self.client.get("/mot-de-passe-oublie")
+        response = self.client.post("/mot-de-passe-oublie", data={"email": email, "captcha": captcha},
+                                    headers=headers)
+        # The link is looked up and sent once the response is closed, as a WSGI server does.
+        response.close()
+        return response
+
+    def open_link(self, path=None):
+        return self.client.get(path or link_from(last_message(self.app)))
+
+    def answer(self, answer=BERNARD_ANSWER):
+        return self.client.post("/mot-de-passe-oublie/question", data={"answer": answer})
+
+    def new_password(self, password=NEW_PASSWORD, confirm=None):
+        return self.client.post("/mot-de-passe-oublie/nouveau-mot-de-passe", data={
+            "password": password, "password_confirm": password if confirm is None else confirm})
+
+    def until_password(self, email=BERNARD_EMAIL):
+        """Ask, open the e-mailed link, answer: the new-password step is reached."""
+        assert self.ask(email).status_code == 303
+        assert self.open_link().status_code == 303
+        response = self.answer()
+        assert response.status_code == 303, response.get_data(as_text=True)
+        assert response.location.endswith("/mot-de-passe-oublie/nouveau-mot-de-passe")
+        return response
+
+
+@pytest.fixture
+def forgotten(app, client):
+    return Forgotten(app, client)

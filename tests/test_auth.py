@@ -90,8 +90,3 @@ def test_logout_ends_the_space_session(walk, client):
     walk.login("toto321@toto.toto", BERNARD_PASSWORD)
     assert client.post("/deconnexion").status_code == 303
     assert client.get("/espace/").status_code == 303
-
-
-def test_forgotten_password_page(client):
-    page = text(client.get("/mot-de-passe-oublie"))
-    assert "Mot de passe oublié" in page and "0809 400 210" not in page or "assistance" in page

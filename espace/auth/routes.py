@@ -1,5 +1,5 @@
-"""« Connexion à mon espace professionnel », logout, forgotten password."""
-from flask import Blueprint, flash, render_template, request, url_for
+"""« Connexion à mon espace professionnel » and logout."""
+from flask import Blueprint, flash, request, url_for
 
 from ..access import sign_in, sign_out
 from ..domain.clock import now
@@ -36,9 +36,3 @@ def logout():
     sign_out()
     flash("Vous êtes déconnecté(e) de votre espace professionnel.", "info")
     return see_other(url_for("auth.login"))
-
-
-@bp.route("/mot-de-passe-oublie")
-def forgotten_password():
-    """EP 6: how to get a new password (help text; the procedure is not built here)."""
-    return render_template("auth/forgotten_password.html")

@@ -37,6 +37,17 @@ def send_activation_code(request, code):
     mailer().send(activation_message(request.space, request, code))
 
 
+def reset_message(space, link, expires_at):
+    """The « Mot de passe oublié » e-mail: the single-use link and its one-hour deadline."""
+    return compose(space.login_email, "Choisir un nouveau mot de passe – espace professionnel", "reset",
+                   holder=space.holder_name, link=link, deadline=to_paris(expires_at))
+
+
+def send_reset_link(space, token, reset):
+    """Deliver the link of a password reset (raises DeliveryFailed)."""
+    mailer().send(reset_message(space, absolute("reset.link", jeton=token), reset.expires_at))
+
+
 def notification_message(space, subject, what, recipient=None, details=None):
     """What happened to the space, when (Paris time), and what to do if it was not the holder."""
     return compose(recipient or space.login_email, f"{subject} – espace professionnel", "notification",

@@ -1,0 +1,142 @@
+"""EP 6 « Mot de passe oublié »: an e-mailed single-use link, the trust question, a new password.
+
+Nothing here tells whether an address opens a space: `request_link` answers None for an
+unknown address as for a known one that asked too often, and the caller shows the same page.
+"""
+import hmac
+import secrets
+from datetime import timedelta
+
+from peewee import IntegrityError
+
+from ..models import PENDING, SUPERSEDED, USED, PasswordReset, Space, db
+from .credentials import normalise_email
+from .errors import Refused
+from .hashing import sha256_hex
+from .identity import ANSWER_THROTTLE, MAX_ANSWER_FAILURES, lock_message, normalise_answer
+from .throttle import Locked
+
+TOKEN_BYTES = 32  # 256 bits from `secrets`: stored as SHA-256, a slow hash adds nothing
+LINK_VALIDITY = timedelta(hours=1)
+# Links sent per space and per hour; beyond, a request sends nothing (and says the same).
+MAX_LINKS_PER_HOUR = 3
+
+LINK_UNKNOWN = (
+    "Ce lien n'est pas valable. Vérifiez que vous avez ouvert l'adresse complète reçue par "
+    "courriel, ou faites une nouvelle demande."
+)
+LINK_USED = (
+    "Ce lien a déjà été utilisé : le mot de passe de votre espace a été changé. "
+    "Si vous ne le connaissez pas, faites une nouvelle demande."
+)
+LINK_EXPIRED = (
+    "Ce lien n'est plus valable : il a dépassé son délai d'une heure, ou une demande plus "
+    "récente l'a remplacé. Faites une nouvelle demande pour recevoir un nouveau lien."
+)
+NO_QUESTION = (
+    "Cet espace n'a pas de question de confiance : le mot de passe ne peut pas être changé en "
+    "ligne. Contactez l'assistance."
+)
+SAME_PASSWORD = "Le nouveau mot de passe doit être différent du mot de passe actuel."
+
+
+def new_token():
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def links_sent_within_the_hour(space_id, now):
+    return (PasswordReset.select()
+            .where((PasswordReset.space == space_id) & (PasswordReset.created_at > now - LINK_VALIDITY))
+            .count())
+
+
+def request_link(email, now, send):
+    """A new link for the space this login address opens, sent by `send(space, token, reset)`.
+
+    Returns the stored reset, or None: no password space with this address, or too many
+    links this hour, or a simultaneous request stored its own. The older link stops working.
+    A failed `send` (DeliveryFailed) leaves nothing stored.
+    """
+    space = Space.by_login_email(normalise_email(email))
+    if space is None or not space.uses_password:
+        return None
+    token = new_token()
+    try:
+        with db.atomic() as transaction:
+            # A write first: concurrent requests queue here instead of counting a stale snapshot.
+            PasswordReset.update(state=SUPERSEDED).where(
+                (PasswordReset.space == space.id) & (PasswordReset.state == PENDING)
+            ).execute()
+            if links_sent_within_the_hour(space.id, now) >= MAX_LINKS_PER_HOUR:
+                transaction.rollback()  # the older link stays valid
+                return None
+            reset = PasswordReset.create(space=space.id, token_hash=sha256_hex(token), state=PENDING,
+                                         created_at=now, expires_at=now + LINK_VALIDITY)
+            send(space, token, reset)
+    except IntegrityError:
+        return None  # the partial unique index: another request of this space won
+    return reset
+
+
+def find_reset(token_hash, now):
+    """The pending, unexpired reset this link opens, or a refusal saying why not."""
+    reset = PasswordReset.get_or_none(PasswordReset.token_hash == token_hash)
+    if reset is None:
+        raise Refused(LINK_UNKNOWN)
+    if reset.state == USED:
+        raise Refused(LINK_USED)
+    if reset.state != PENDING or reset.expires_at <= now:
+        raise Refused(LINK_EXPIRED)
+    return reset
+
+
+def verify_answer(space, answer, encryptor, now):
+    """The space's trust answer, under the per-space lock shared with the three trust answers."""
+    if not space.trust_question or space.trust_answer_encrypted is None:
+        raise Refused(NO_QUESTION)
+    try:
+        attempt = ANSWER_THROTTLE.spend(space.id, now)
+    except Locked as locked:
+        raise Refused(lock_message(locked.until), "answer", event="answers_locked")
+    expected = normalise_answer(encryptor.decrypt(space.trust_answer_encrypted)).encode()
+    if hmac.compare_digest(normalise_answer(answer).encode(), expected):
+        ANSWER_THROTTLE.reset(space.id)
+        return True
+    if attempt >= MAX_ANSWER_FAILURES:
+        raise Refused(lock_message(ANSWER_THROTTLE.lock_now(space.id, now)), "answer", event="answers_locked")
+    left = MAX_ANSWER_FAILURES - attempt
+    raise Refused(
+        "La réponse saisie ne correspond pas à celle enregistrée pour cet espace. "
+        f"Il vous reste {left} essai{'s' if left > 1 else ''} avant un blocage temporaire.",
+        "answer", event="reset_answer_failed",
+    )
+
+
+def complete_reset(token_hash, password, hasher, now):
+    """Spend the link and set the new password, all or nothing. Returns the space.
+
+    The password follows EP 4's rules (checked by the form) and must differ from the
+    current one. The conditional update is the lock: of two submissions with one link,
+    exactly one sees a pending row to change. Raising the session epoch ends every session
+    of the space on every worker and host.
+    """
+    reset = find_reset(token_hash, now)
+    if hasher.check(password, reset.space.password_hash):
+        raise Refused(SAME_PASSWORD, "password")
+    password_hash = hasher.hash(password)
+    with db.atomic():
+        claimed = (PasswordReset.update(state=USED, used_at=now)
+                   .where((PasswordReset.id == reset.id) & (PasswordReset.state == PENDING)
+                          & (PasswordReset.expires_at > now))
+                   .execute())
+        if claimed != 1:
+            find_reset(token_hash, now)  # says why: used, superseded or expired meanwhile
+            raise Refused(LINK_USED)
+        Space.update(password_hash=password_hash, session_epoch=Space.session_epoch + 1,
+                     failed_login_count=0, login_locked_until=None).where(Space.id == reset.space_id).execute()
+    return Space.get_by_id(reset.space_id)
+
+
+def purge_expired(now):
+    """Forget links past their hour, whatever their state; returns how many went."""
+    return PasswordReset.delete().where(PasswordReset.expires_at <= now).execute()

@@ -1,0 +1,1 @@
+"""EP 6 « Mot de passe oublié »."""

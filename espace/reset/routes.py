@@ -1,0 +1,149 @@
+"""EP 6 « Mot de passe oublié »: address + captcha, e-mailed link, trust question, new password.
+
+The first step answers the same whatever the address: the look-up, the link and the e-mail
+happen after the response has left (`after_response`), so neither the page, its status nor
+its time depends on whether the address opens a space.
+"""
+import logging
+from functools import partial
+
+from flask import Blueprint, flash, request, url_for
+
+from .. import challenge
+from ..access import sign_out
+from ..database import ensure_connection
+from ..domain import reset
+from ..domain.clock import now
+from ..domain.errors import DeliveryFailed, Refused
+from ..domain.hashing import sha256_hex
+from ..extensions import encryptor, failed, hasher, limiter, rate
+from ..mail.messages import notify, send_reset_link
+from ..models import db
+from ..web import after_response, journal, pressed, render_step, rotate_session_id, see_other
+from ..wizard import Wizard
+from .forms import AnswerForm, PasswordForm, RequestForm
+
+bp = Blueprint("reset", __name__, url_prefix="/mot-de-passe-oublie")
+log = logging.getLogger("espace.reset")
+
+wizard = Wizard("reset", (
+    ("Adresse électronique", "reset.request_link"),
+    ("Courriel", "reset.sent"),
+    ("Question de confiance", "reset.question"),
+    ("Nouveau mot de passe", "reset.password"),
+))
+DONE = "Votre mot de passe a été modifié. Connectez-vous avec votre nouveau mot de passe."
+
+
+def spent(response):
+    """Every request counts against the per-address limit, but « Changer l'image » and « Effacer »."""
+    return response.status_code != 200
+
+
+@bp.route("", methods=["GET", "POST"])
+@limiter.limit(rate("RATE_RESET"), methods=["POST"], deduct_when=spent)
+def request_link():
+    """Step 1: the login address and the captcha; then always the same answer."""
+    if pressed("changer"):
+        form = RequestForm()  # without JavaScript « Changer l'image » posts the form
+        form.captcha.raw_data, form.captcha.data = [], ""
+        return wizard.render("reset/request.html", 1, form, captcha_v=challenge.renew())
+    form, valid = wizard.form(RequestForm)
+    if valid and challenge.passed_by(form):
+        after_response(partial(send_link, form.email.data))
+        wizard.start(1, email=form.email.data.strip())
+        return wizard.go(2)
+    if form.errors:
+        challenge.renew()  # a refused attempt spends its image
+    return wizard.render("reset/request.html", 1, form, captcha_v=challenge.version())
+
+
+def send_link(email):
+    """After the response: a link to the space this address opens, if any."""
+    ensure_connection(db)
+    try:
+        sent = reset.request_link(email, now(), send_reset_link)
+    except DeliveryFailed as exc:
+        log.warning("reset link not sent: %s", type(exc).__name__)
+        return
+    if sent is not None:
+        journal(sent.space_id, "reset_requested")
+
+
+@bp.route("/message-envoye")
+@wizard.requires_step(2)
+def sent():
+    """Step 2: the one answer, known address or not."""
+    return wizard.render("reset/sent.html", 2, email=wizard.progress()["email"])
+
+
+@bp.route("/lien")
+def link():
+    """The e-mailed link: its token goes to the session, the address bar loses it."""
+    wizard.start(2, token_hash=sha256_hex(request.args.get("jeton", "")))
+    return wizard.go(3)
+
+
+def invalid_link(refusal):
+    wizard.clear()
+    return render_step("reset/invalid_link.html", status=410, message=refusal.message)
+
+
+@bp.route("/question", methods=["GET", "POST"])
+@limiter.limit(rate("RATE_ANSWERS"), methods=["POST"], deduct_when=failed)
+@wizard.requires_step(3)
+def question():
+    """Step 3: the space's trust question, under the trust answers' per-space lock."""
+    try:
+        space = reset.find_reset(wizard.progress()["token_hash"], now()).space
+    except Refused as refusal:
+        return invalid_link(refusal)
+    form, valid = wizard.form(AnswerForm)
+    if valid:
+        try:
+            reset.verify_answer(space, form.answer.data, encryptor(), now())
+        except Refused as refusal:
+            form.refuse(refusal)
+            journal(space.id, refusal.event or "reset_answer_failed")
+        else:
+            rotate_session_id()
+            wizard.advance(3)
+            return wizard.go(4)
+    form.answer.raw_data, form.answer.data = [], ""  # never sent back to the browser
+    return wizard.render("reset/question.html", 3, form, trust_question=space.trust_question)
+
+
+@bp.route("/nouveau-mot-de-passe", methods=["GET", "POST"])
+@wizard.requires_step(4)
+def password():
+    """Step 4: the new password twice; then every session of the space ends, and sign in."""
+    token_hash = wizard.progress()["token_hash"]
+    try:
+        reset.find_reset(token_hash, now())
+    except Refused as refusal:
+        return invalid_link(refusal)
+    form, valid = wizard.form(PasswordForm)
+    if valid:
+        try:
+            space = reset.complete_reset(token_hash, form.password.data, hasher(), now())
+        except Refused as refusal:
+            if refusal.field is None:
+                return invalid_link(refusal)  # used or superseded meanwhile
+            form.refuse(refusal)
+        else:
+            journal(space.id, "password_reset")
+            notify(space, "Votre mot de passe a été changé",
+                   "Le mot de passe de votre espace professionnel a été changé avec la procédure "
+                   "« Mot de passe oublié ». Toutes les sessions ouvertes sur cet espace ont été fermées.")
+            sign_out()
+            flash(DONE, "info")
+            return see_other(url_for("auth.login"))
+    return wizard.render("reset/password.html", 4, form)
+
+
+@bp.route("/quitter", methods=["POST"])
+def leave():
+    """« Quitter »: abandon the procedure; the link, if any, stays valid until its hour ends."""
+    wizard.clear()
+    flash("Vous avez quitté la procédure « Mot de passe oublié ». Votre mot de passe n'a pas été changé.", "info")
+    return see_other(url_for("auth.login"))
