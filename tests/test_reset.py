@@ -3,8 +3,8 @@ import html
 import re
 
 import pytest
-from conftest import (BERNARD_ANSWER, BERNARD_EMAIL, BERNARD_PASSWORD, CAPTCHA, NEW_PASSWORD, Forgotten,
-                      last_message, link_from)
+from conftest import (BERNARD_EMAIL, BERNARD_PASSWORD, CAPTCHA, NEW_PASSWORD, Forgotten, Walk, last_message,
+                      link_from)
 
 from espace.access import ENDED
 from espace.challenge import WRONG
@@ -86,7 +86,7 @@ def test_the_whole_procedure_from_the_address_to_the_space(app, client, forgotte
 def test_every_other_session_of_the_space_ends(app, forgotten):
     elsewhere = Forgotten(app, app.test_client())
     other = app.test_client()
-    assert other.post("/connexion", data={"email": BERNARD_EMAIL, "password": BERNARD_PASSWORD}).status_code == 303
+    assert Walk(app, other).login(BERNARD_EMAIL, BERNARD_PASSWORD).status_code == 303
     assert other.get("/espace/").status_code == 200  # precondition: signed in
     elsewhere.until_password()
     assert elsewhere.new_password().status_code == 303
