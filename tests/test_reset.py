@@ -249,3 +249,20 @@ def test_the_fiche_ep6_leads_to_the_procedure(client):
     page = text(client.get("/fiches/ep6"))
     assert f'href="{START}">choisissez un nouveau mot de passe</a>' in page
     assert "n'est pas proposée en ligne" not in page
+
+
+def test_every_step_needs_nothing_the_policy_forbids(client, forgotten):
+    from test_security_headers import INLINE
+
+    pages = [client.get(START)]
+    forgotten.ask()
+    pages.append(client.get(SENT))
+    forgotten.open_link()
+    pages += [client.get(QUESTION), forgotten.answer("chasse")]
+    forgotten.answer()
+    pages += [client.get(PASSWORD_STEP), forgotten.new_password("court")]
+    pages.append(client.get(client.get("/mot-de-passe-oublie/lien?jeton=perime").location))
+    assert [p.status_code for p in pages] == [200, 200, 200, 422, 200, 422, 410]
+    for page in pages:
+        for pattern in INLINE:
+            assert not pattern.search(page.get_data(as_text=True)), (pattern.pattern, page.request.path)
