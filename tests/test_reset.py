@@ -3,8 +3,8 @@ import html
 import re
 
 import pytest
-from conftest import (BERNARD_ANSWER, BERNARD_EMAIL, BERNARD_PASSWORD, CAPTCHA, NEW_PASSWORD, Forgotten,
-                      last_message, link_from)
+from conftest import (BERNARD_EMAIL, BERNARD_PASSWORD, CAPTCHA, NEW_PASSWORD, Forgotten, Walk, last_message,
+                      link_from)
 
 from espace.access import ENDED
 from espace.challenge import WRONG
@@ -86,7 +86,7 @@ def test_the_whole_procedure_from_the_address_to_the_space(app, client, forgotte
 def test_every_other_session_of_the_space_ends(app, forgotten):
     elsewhere = Forgotten(app, app.test_client())
     other = app.test_client()
-    assert other.post("/connexion", data={"email": BERNARD_EMAIL, "password": BERNARD_PASSWORD}).status_code == 303
+    assert Walk(app, other).login(BERNARD_EMAIL, BERNARD_PASSWORD).status_code == 303
     assert other.get("/espace/").status_code == 200  # precondition: signed in
     elsewhere.until_password()
     assert elsewhere.new_password().status_code == 303
@@ -249,3 +249,20 @@ def test_the_fiche_ep6_leads_to_the_procedure(client):
     page = text(client.get("/fiches/ep6"))
     assert f'href="{START}">choisissez un nouveau mot de passe</a>' in page
     assert "n'est pas proposée en ligne" not in page
+
+
+def test_every_step_needs_nothing_the_policy_forbids(client, forgotten):
+    from test_security_headers import INLINE
+
+    pages = [client.get(START)]
+    forgotten.ask()
+    pages.append(client.get(SENT))
+    forgotten.open_link()
+    pages += [client.get(QUESTION), forgotten.answer("chasse")]
+    forgotten.answer()
+    pages += [client.get(PASSWORD_STEP), forgotten.new_password("court")]
+    pages.append(client.get(client.get("/mot-de-passe-oublie/lien?jeton=perime").location))
+    assert [p.status_code for p in pages] == [200, 200, 200, 422, 200, 422, 410]
+    for page in pages:
+        for pattern in INLINE:
+            assert not pattern.search(page.get_data(as_text=True)), (pattern.pattern, page.request.path)

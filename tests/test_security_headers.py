@@ -10,9 +10,9 @@ import re
 import pytest
 from conftest import BERNARD_PASSWORD, LILA
 
-PUBLIC = ["/", "/fiches", "/fiches/ep4", "/aide", "/accessibilite", "/page-qui-n-existe-pas"]
+PUBLIC = ["/", "/fiches", "/fiches/ep4", "/fiches/ep6", "/aide", "/accessibilite", "/page-qui-n-existe-pas"]
 PRIVATE = ["/connexion", "/opter/numero", "/opter/verification", "/activation/",
-           "/activation/identifiants", "/espace/", "/espace/coordonnees"]
+           "/activation/identifiants", "/espace/", "/espace/coordonnees", "/mot-de-passe-oublie"]
 
 
 def directives(csp):
