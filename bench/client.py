@@ -50,6 +50,8 @@ class VirtualUser:
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if form is not None:
+            # Every current browser says where a form comes from (espace/csrf.py relies on it).
+            sent.setdefault("Origin", f"http://{self.host}:{self.port}")
             if self.csrf and "csrf_token" not in form:
                 form = {**form, "csrf_token": self.csrf}
             body = urlencode(form).encode()

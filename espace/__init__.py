@@ -4,9 +4,12 @@ from datetime import datetime, timezone
 
 from cachelib import FileSystemCache
 from flask import Flask, abort, render_template, request
+from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
+from whitenoise import WhiteNoise
 
-from . import availability, captcha, cli, logs
+from . import assets, availability, captcha, cli, logs
+from . import csrf as csrf_checks
 from .config import Config, production_problems
 from .database import ensure_connection, migrate, open_database, startup_lock
 from .domain.clock import french_date, french_datetime
@@ -17,6 +20,7 @@ from .domain.seed import seed_demo
 from .extensions import csrf, limiter, server_sessions
 from .mail import mailer_from_config
 from .models import db
+from .sessions import VisitorSessions
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -49,6 +53,9 @@ def create_app(test_config=None):
 
     configure_sessions(app)
     configure_database(app)
+    configure_static(app)
+    # Registered first, so its after_request runs last, on the finished response.
+    Compress(app)
     app.extensions["espace.hasher"] = Hasher(app.config["BCRYPT_ROUNDS"])
     app.extensions["espace.encryptor"] = Encryptor(app.config["ENCRYPTION_KEYS"])
     app.extensions["espace.mailer"] = mailer_from_config(app.config)
@@ -58,6 +65,7 @@ def create_app(test_config=None):
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
                               {"socket_connect_timeout": 2, "socket_timeout": 2})
     csrf.init_app(app)
+    csrf_checks.init_app(app)
     limiter.init_app(app)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
@@ -97,20 +105,45 @@ def configure_sessions(app):
             "SESSION_CACHELIB", FileSystemCache(app.config["SESSION_DIR"], threshold=100000)
         )
     server_sessions.init_app(app)
+    app.session_interface = VisitorSessions(app.session_interface)
 
 
 def configure_database(app):
-    database = open_database(app.config["DATABASE_URL"])
+    if hasattr(db.obj, "close_all"):
+        db.obj.close_all()  # another app of this process (tests) leaves its pool
+    database = open_database(app.config["DATABASE_URL"], app.config["DATABASE_POOL_SIZE"])
     db.initialize(database)
 
+    # No connection is opened before the request: peewee connects on the first query (from
+    # the pool), so pages that read nothing never touch the database. Only a connection left
+    # open outside a request (CLI, tests) is checked, since the server may have dropped it.
     @app.before_request
-    def _connect():
-        ensure_connection(db)
+    def _check_a_connection_left_open():
+        if not db.is_closed():
+            ensure_connection(db)
 
     @app.teardown_request
     def _close(exc):
         if not db.is_closed():
             db.close()
+
+
+def configure_static(app):
+    """Fingerprinted, precompressed static files served by WhiteNoise (see espace/assets.py)."""
+    try:
+        manifest = assets.build(app.static_folder)
+    except OSError as exc:  # a read-only checkout that was not built at release
+        app.logger.warning("static files not fingerprinted: %s", exc)
+        manifest = {}
+
+    @app.url_defaults
+    def _fingerprinted(endpoint, values):
+        if endpoint == "static" and values.get("filename") in manifest:
+            values["filename"] = manifest[values["filename"]]
+
+    app.wsgi_app = WhiteNoise(app.wsgi_app, root=app.static_folder, prefix="/static/",
+                              immutable_file_test=assets.is_immutable,
+                              add_headers_function=assets.add_headers)
 
 
 def prepare_database(app):
@@ -190,6 +223,7 @@ def register_hooks(app):
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc):
+        csrf_checks.keep_session_for_token()
         return render_template("error.html", code=400, title="Session expirée",
                                message="Votre session a expiré ou le formulaire n'est plus valable. "
                                        "Rechargez la page et recommencez."), 400

@@ -69,5 +69,6 @@ class ResilientSessions(SessionInterface):
             response.status_code = status
             response.mimetype = "text/html"
             response.headers.pop("Content-Disposition", None)
+            response.headers.pop("Content-Encoding", None)  # the page replaced a compressed body
             response.headers.pop("Location", None)
             response.headers.update(headers)

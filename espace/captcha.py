@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from captcha.image import ImageCaptcha
+from PIL import Image, ImageDraw, ImageFilter
 
 # Alphabet shared by the image and the audio.
 #
@@ -89,32 +90,99 @@ def normalise_answer(s: str | None) -> str:
 # --- image -----------------------------------------------------------------
 
 
+# Drawn at twice the size it is shown (240x80 CSS pixels in the page), so that it stays
+# sharp on high-density screens.
+WIDTH, HEIGHT = 480, 160
+
+
 class _ReadableImageCaptcha(ImageCaptcha):
-    """ImageCaptcha tuned for readability (public service, all audiences).
+    """ImageCaptcha tuned for readability (public service, all audiences), drawn in grey.
 
     - Gentler distortion than the package defaults: less rotation, fewer extra
       spaces and less overlap between letters, so letters stay recognisable.
-    - The package builds the paste mask from the *luminance* of the text
-      colour (``i * 1.97``), so dark text came out faded. This table makes
-      any text pixel of luminance >= 51 fully opaque, and ``render_png`` uses
-      dark colours: contrast with the light background stays >= 5:1.
+    - Every letter is drawn as its own coverage mask (8-bit grey) and pasted in
+      one dark grey through it; ``lookup_table`` makes any pixel of coverage >= 20 %
+      fully opaque, so letters are solid. Dark text (grey 50..100) on a light
+      background (238..255) keeps a contrast >= 5:1.
+    - Grey (one channel) instead of the package's RGBA: the same look in a third
+      of the work, and a PNG half the size; at 480x160 this keeps a captcha
+      within 10 ms (bench/perf.py).
     """
 
     lookup_table = [min(255, i * 5) for i in range(256)]
+    character_offset_dx = (0, 8)
+    character_offset_dy = (0, 12)
     character_rotate = (-20, 20)
     word_space_probability = 0.25
     word_offset_dx = 0.1
 
+    def _draw_character(self, c, draw, color):
+        """The package's rotation and warp, on the letter's coverage mask."""
+        font = secrets.choice(self.truefonts)
+        _, _, w, h = draw.multiline_textbbox((1, 1), c, font=font)
+        if c == " ":
+            return Image.new("L", (int(w), int(h)))  # what rotating and warping nothing gives
+        dx1 = secrets.randbelow(self.character_offset_dx[1] + 1)
+        dy1 = secrets.randbelow(self.character_offset_dy[1] + 1)
+        im = Image.new("L", (int(w) + dx1, int(h) + dy1))
+        ImageDraw.Draw(im).text((dx1, dy1), c, font=font, fill=255)
+        im = im.crop(im.getbbox())
+        low, high = self.character_rotate
+        im = im.rotate(low + _unit() * (high - low), Image.Resampling.BILINEAR, expand=True)
+        dx2 = w * (_unit() * 0.2 + 0.1)
+        dy2 = h * (_unit() * 0.1 + 0.2)
+        x1, x2 = (int((_unit() * 2 - 1) * dx2) for _ in range(2))
+        y1, y2 = (int((_unit() * 2 - 1) * dy2) for _ in range(2))
+        w2, h2 = int(w) + abs(x1) + abs(x2), int(h) + abs(y1) + abs(y2)
+        im = im.resize((w2, h2), Image.Resampling.BILINEAR)
+        return im.transform((int(w), int(h)), Image.Transform.QUAD,
+                            (x1, y1, -x1, h2 - y2, w2 + x2, h2 + y2, w2 - x2, -y1))
 
-_image = _ReadableImageCaptcha(width=240, height=80, font_sizes=(50, 56, 62))
+    def create_captcha_image(self, chars, color, background):
+        letters = []
+        probe = ImageDraw.Draw(Image.new("L", (1, 1)))
+        for c in chars:
+            if _unit() > self.word_space_probability:
+                letters.append(self._draw_character(" ", probe, color))
+            letters.append(self._draw_character(c, probe, color))
+        text_width = sum(im.size[0] for im in letters)
+        size = (max(text_width, self._width), self._height)
+        coverage = Image.new("L", size)
+        average = int(text_width / len(chars))
+        offset = int(average * 0.1)
+        for im in letters:
+            w, h = im.size
+            coverage.paste(im, (offset, int((self._height - h) / 2)), im)  # overlaps keep both letters
+            offset += w - secrets.randbelow(int(self.word_offset_dx * average) + 1)
+        image = Image.new("L", size, background)
+        image.paste(color, (0, 0), coverage.point(self.lookup_table))
+        if image.size[0] > self._width:
+            image = image.resize((self._width, self._height), Image.Resampling.BILINEAR)
+        return image
+
+    def generate_image(self, chars, bg_color=None, fg_color=None):
+        image = self.create_captcha_image(chars, fg_color, bg_color)
+        self.create_noise_dots(image, fg_color, width=6)
+        self.create_noise_curve(image, fg_color)
+        return image.filter(ImageFilter.SMOOTH)
+
+
+def _unit():
+    """A uniform random number in [0, 1) from the system's generator."""
+    return secrets.randbits(32) / 2**32
+
+
+_image = _ReadableImageCaptcha(width=WIDTH, height=HEIGHT, font_sizes=(100, 112, 124))
 
 
 def render_png(text: str) -> bytes:
-    """The captcha image (240x80 PNG) of ``text``."""
-    # Dark random colour: channels in 50..100 -> relative luminance <= 0.13,
-    # contrast >= 5:1 with the package's background (channels 238..255).
-    fg = (*(50 + secrets.randbelow(51) for _ in range(3)), 255)
-    return _image.generate(text, format="png", fg_color=fg).getvalue()
+    """The captcha image (480x160 grey PNG, shown at 240x80) of ``text``."""
+    image = _image.generate_image(text, bg_color=238 + secrets.randbelow(18),
+                                  fg_color=50 + secrets.randbelow(51))
+    out = io.BytesIO()
+    # Fastest zlib level: a third of the time of the default, for a few more kilobytes.
+    image.save(out, format="PNG", compress_level=1)
+    return out.getvalue()
 
 
 # --- audio -----------------------------------------------------------------

@@ -27,6 +27,8 @@ class Config:
         self.DATABASE_URL = env(
             "DATABASE_URL", "sqlite:///" + os.path.join(instance_path, "espace.sqlite3")
         )
+        # PostgreSQL connections kept open per process (playhouse.pool); 0: one per request.
+        self.DATABASE_POOL_SIZE = _int("DATABASE_POOL_SIZE", 4)
         self.REDIS_URL = env("REDIS_URL", "")
         self.SESSION_DIR = env("SESSION_DIR", os.path.join(instance_path, "sessions"))
         self.MAIL_BACKEND = env("MAIL_BACKEND", "outbox")
@@ -50,6 +52,9 @@ class Config:
         # may need long pauses). The CSRF token lives as long as the session.
         self.SESSION_PERMANENT = False
         self.PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_SECONDS", 20 * 3600)
+        # Stored again only when changed (each step submitted changes it), not on every page
+        # read: the 20 hours run from the last change.
+        self.SESSION_REFRESH_EACH_REQUEST = False
         self.WTF_CSRF_TIME_LIMIT = None
         # Production is served over HTTPS only: the cookie never travels in clear.
         production = self.ESPACE_ENV == "production"

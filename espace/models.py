@@ -51,12 +51,14 @@ class Space(BaseModel):
     trust_question = CharField(max_length=100, null=True)
     trust_answer_encrypted = BlobField(null=True)
     registered_at = DateTimeField(null=True)
+    # The three trust answers of the certificate access, hashed together (migration 0003).
+    legacy_answers_hash = CharField(max_length=100, null=True)
     failed_answer_count = IntegerField(default=0)
     answers_locked_until = DateTimeField(null=True)
     failed_login_count = IntegerField(default=0)
     login_locked_until = DateTimeField(null=True)
     # Stored in each signed-in session; raising it ends every session but the one that did.
-    session_epoch = IntegerField(default=0)
+    session_epoch = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
 
     @property
     def holder_name(self):
@@ -89,12 +91,16 @@ class Space(BaseModel):
 
 
 class LegacyTrustAnswer(BaseModel):
-    """One of the three trust questions of a certificate space; answer hashed."""
+    """One of the three trust questions of a certificate space.
+
+    answer_hash: this answer alone, for spaces imported before migration 0003 and not
+    verified since; empty once the three are hashed together in Space.legacy_answers_hash.
+    """
 
     space = ForeignKeyField(Space, backref="legacy_answers", on_delete="CASCADE")
     position = IntegerField()
     question = CharField(max_length=100)
-    answer_hash = CharField(max_length=100)
+    answer_hash = CharField(max_length=100, null=True)
 
     class Meta:
         indexes = ((("space", "position"), True),)

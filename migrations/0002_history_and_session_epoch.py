@@ -25,7 +25,8 @@ def _models(db):
 
 
 def up(migrator, db):
-    migrator.migrate(migrator.add_column("space", "session_epoch", IntegerField(default=0)))
+    migrator.migrate(migrator.add_column("space", "session_epoch",
+                                         IntegerField(default=0, constraints=[SQL("DEFAULT 0")])))
     db.create_tables(_models(db))
 
 

@@ -1,5 +1,6 @@
 """Tests of espace/captcha.py: alphabet, texts, PNG image and French WAV audio."""
 import io
+import re
 import string
 import sys
 import wave
@@ -147,7 +148,12 @@ def test_render_png_is_a_png():
     image = Image.open(io.BytesIO(data))
     image.load()
     assert image.format == "PNG"
-    assert image.size == (240, 80)
+    assert image.size == (480, 160)  # twice the size it is shown: sharp on high-density screens
+
+
+def test_the_page_shows_the_image_at_half_its_size(client):
+    page = client.get("/activation/").get_data(as_text=True)
+    assert re.search(r'<img src="/activation/captcha\.png[^"]*" width="240" height="80"', page)
 
 
 def test_render_png_has_dark_text_on_light_background():

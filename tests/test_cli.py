@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from espace.models import EXPIRED, ActivationRequest, Dossier, Event, Space, db
+from espace.models import EXPIRED, ActivationRequest, Dossier, Event, LegacyTrustAnswer, Space, db
 
 
 def test_first_start_migrates_and_seeds_the_demo_data(app):
@@ -43,11 +43,16 @@ def test_migrations_go_down_and_up_again(app):
 
     with app.app_context(), db.connection_context():
         runner = Runner(db.obj, MIGRATIONS_DIR)
-        names = [m.name for m in runner.status()]
-        assert names[0] == "0001_initial" and len(names) > 1
-        assert runner.down(target="0001_initial") == names[::-1]
+        applied = [m.name for m in runner.status()]
+        # Answers hashed together cannot be split again: 0003 refuses to go down while some exist.
+        with pytest.raises(RuntimeError, match="hashed only together"):
+            runner.down(target="0001_initial")
+        still = [m.name for m in runner.status() if m.applied]
+        assert still == applied[:applied.index("0003_one_hash_for_trust_answers") + 1]
+        LegacyTrustAnswer.delete().execute()
+        assert runner.down(target="0001_initial") == list(reversed(still))
         assert "space" not in db.get_tables()
-        assert runner.up() == names
+        assert runner.up() == applied
         assert "activation_request" in db.get_tables()
 
 
@@ -72,8 +77,8 @@ def test_import_legacy_creates_certificate_spaces_with_hashed_answers(runner, ap
     with app.app_context(), db.connection_context():
         space = Space.by_number("20201230000404")
         assert space.access_mode == "certificate" and [d.name for d in space.dossiers] == ["MARTIN SAS"]
-        hashes = [a.answer_hash for a in space.legacy_answers]
-        assert all(h.startswith("$2b$") for h in hashes) and not any("elo" in h for h in hashes)
+        assert space.legacy_answers_hash.startswith("$2b$") and "elo" not in space.legacy_answers_hash
+        assert [a.answer_hash for a in space.legacy_answers] == [None, None, None]  # one hash for the three
 
 
 def test_import_legacy_refuses_the_whole_file_on_a_bad_record(runner, app, tmp_path):
@@ -143,7 +148,7 @@ def test_import_legacy_reads_csv(runner, app, tmp_path):
         assert sorted(s.name for s in martin.services) == ["Déclarer TVA", "Payer TVA"]
         answers = sorted(martin.legacy_answers, key=lambda a: a.position)
         assert [a.question for a in answers] == ["Votre hobby ?", "Votre sport préféré ?", "Quel est votre surnom ?"]
-        assert all(a.answer_hash.startswith("$2b$") for a in answers)
+        assert martin.legacy_answers_hash.startswith("$2b$") and all(a.answer_hash is None for a in answers)
         durand = Space.by_number("20201230000505")
         assert durand.phone == "" and durand.certificate_expires_on is None and durand.dossiers.count() == 0
 
@@ -321,3 +326,26 @@ def test_purge_expired_forgets_history_older_than_a_year(walk, runner, app):
     assert "3 événement(s) de l'historique de plus d'un an supprimé(s)" in result.output
     with app.app_context(), db.connection_context():
         assert [e.kind for e in Event.select()] == ["signin"]
+
+
+def test_upgrading_an_embedded_database_keeps_every_row(tmp_path):
+    """SQLite rebuilds a table to alter a column: no cascade may empty its children on the way."""
+    from playhouse.migrations import Runner
+
+    from espace.database import MIGRATIONS_DIR, migrate, open_database
+
+    database = open_database(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    with database.connection_context():
+        Runner(database, MIGRATIONS_DIR).up(target="0001_initial")
+        database.execute_sql("INSERT INTO space (subscriber_number, last_name, first_name, phone, contact_email, "
+                             "address, access_mode, failed_answer_count, failed_login_count) "
+                             "VALUES ('20200010000001', 'A', 'B', '', '', '1 rue Haute 69001 LYON', 'certificate', 0, 0)")
+        for position in (1, 2, 3):
+            database.execute_sql("INSERT INTO legacy_trust_answer (space_id, position, question, answer_hash) "
+                                 "VALUES (1, ?, 'Q ?', '$2b$04$h')", (position,))
+        database.execute_sql("INSERT INTO dossier (space_id, siren, name) VALUES (1, '311223341', 'A SAS')")
+        assert len(migrate(database)) > 1
+        counts = [database.execute_sql(f"SELECT count(*) FROM {table}").fetchone()[0]
+                  for table in ("space", "legacy_trust_answer", "dossier")]
+        assert counts == [1, 3, 1]
+        assert database.pragma("foreign_keys") == 1

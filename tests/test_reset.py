@@ -125,7 +125,7 @@ def test_a_wrong_captcha_spends_the_image(client):
     client.post(START, data={"email": BERNARD_EMAIL, "captcha": "XXXXXX"}).close()
     # The right text of the spent image is refused: a new one was issued.
     with client.session_transaction() as session:
-        session["captcha"]["text"] = "TTTTTT"
+        session["captcha"] = {**session["captcha"], "text": "TTTTTT"}
     assert client.post(START, data={"email": BERNARD_EMAIL, "captcha": CAPTCHA}).status_code == 422
 
 

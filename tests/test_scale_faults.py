@@ -67,7 +67,9 @@ def test_database_unreachable_gives_a_french_503_and_healthz_says_so(make_app):
     db.close()
     db.initialize(open_database(f"postgresql://postgres@127.0.0.1:{free_port()}/absent?connect_timeout=2"))
     try:
-        assert_clean_503(client.get("/opter/numero"))
+        # A page that reads nothing from the database is served; one that does says 503.
+        assert client.get("/opter/numero").status_code == 200
+        assert_clean_503(client.post("/opter/numero", data={"number": LILA}))
         health = client.get("/healthz")
         assert health.status_code == 503 and health.get_json()["database"] == "error"
     finally:

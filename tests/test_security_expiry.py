@@ -140,7 +140,8 @@ def test_session_id_from_before_identification_no_longer_works(app, walk, client
 
 def test_session_fixed_before_login_is_worthless_after(app):
     victim = app.test_client()
-    victim.get("/connexion")
+    assert "Set-Cookie" not in victim.get("/connexion").headers  # a visitor has no session to fix
+    victim.post("/opter/numero", data={"number": LILA})  # but one who started the procedure has
     planted = victim.get_cookie("espace_session").value  # known to the attacker
     assert victim.post("/connexion", data={"email": "toto321@toto.toto",
                                             "password": BERNARD_PASSWORD}).status_code == 303

@@ -181,6 +181,7 @@ def activate(request_id, email, now):
                     certificate_authority=None,
                     certificate_expires_on=None,
                     registered_at=now,
+                    legacy_answers_hash=None,
                     failed_answer_count=0,
                     answers_locked_until=None,
                 )

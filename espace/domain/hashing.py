@@ -1,4 +1,5 @@
 """bcrypt for passwords and trust answers, SHA-256 for high-entropy codes."""
+import base64
 import hashlib
 
 import bcrypt
@@ -27,8 +28,24 @@ class Hasher:
             return False
         return bcrypt.checkpw(data, hashed.encode("ascii"))
 
+    def hash_long(self, secret):
+        """bcrypt of a secret of any length (the three trust answers together)."""
+        return bcrypt.hashpw(prehash(secret), bcrypt.gensalt(self.rounds)).decode("ascii")
+
+    def check_long(self, secret, hashed):
+        if hashed is None:
+            self.waste_time()
+            return False
+        return bcrypt.checkpw(prehash(secret), hashed.encode("ascii"))
+
     def waste_time(self):
         bcrypt.checkpw(b"x", self._dummy)
+
+
+def prehash(secret):
+    """SHA-256 then base64: 44 bytes whatever the length, so bcrypt truncates nothing, and
+    no NUL byte, where bcrypt would stop (pyca/bcrypt's advice for long inputs)."""
+    return base64.b64encode(hashlib.sha256(secret.encode("utf-8")).digest())
 
 
 def sha256_hex(text):

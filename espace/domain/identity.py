@@ -1,9 +1,10 @@
 """Step 1 and 2: recognise a certificate space by its number and three trust answers."""
+import json
 import re
 import unicodedata
 from datetime import date, timedelta
 
-from ..models import ACCESS_PASSWORD, Space
+from ..models import ACCESS_PASSWORD, LegacyTrustAnswer, Space, db
 from .clock import french_datetime
 from .errors import Refused
 from .throttle import Locked, Throttle
@@ -53,6 +54,16 @@ def normalise_answer(text):
     return " ".join(bare.casefold().split())
 
 
+def joined_answers(answers):
+    """The three normalised answers as one secret; JSON, so no answer can run into the next."""
+    return json.dumps([normalise_answer(a) for a in answers], ensure_ascii=False)
+
+
+def hash_answers(answers, hasher):
+    """One bcrypt hash of the three answers, in the order of their questions."""
+    return hasher.hash_long(joined_answers(answers))
+
+
 def lock_message(until):
     return (
         "Par sécurité, les réponses aux questions de confiance de cet espace ne peuvent plus "
@@ -80,11 +91,15 @@ def verify_trust_answers(space, answers, hasher, now):
         attempt = ANSWER_THROTTLE.spend(space.id, now)
     except Locked as locked:
         raise Refused(lock_message(locked.until), event="answers_locked")
-    stored = legacy_answers_of(space)
-    # Check all of them, always: the time taken does not tell which one failed.
-    results = [hasher.check(normalise_answer(given), a.answer_hash) for a, given in zip(stored, answers)]
-    if len(results) == 3 and all(results):
+    if space.legacy_answers_hash:
+        # One hash for the three: nothing can tell which answer was wrong.
+        matched = hasher.check_long(joined_answers(answers), space.legacy_answers_hash)
+    else:
+        matched = _check_each_answer(space, answers, hasher)
+    if matched:
         ANSWER_THROTTLE.reset(space.id)
+        if not space.legacy_answers_hash:
+            _hash_together(space, answers, hasher)
         return True
     if attempt >= MAX_ANSWER_FAILURES:
         raise Refused(lock_message(ANSWER_THROTTLE.lock_now(space.id, now)), event="answers_locked")
@@ -93,3 +108,19 @@ def verify_trust_answers(space, answers, hasher, now):
         "Les réponses saisies ne correspondent pas à celles enregistrées pour cet espace. "
         f"Il vous reste {left} essai{'s' if left > 1 else ''} avant un blocage temporaire."
     )
+
+
+def _check_each_answer(space, answers, hasher):
+    """Spaces imported before migration 0003: one hash per answer."""
+    stored = legacy_answers_of(space)
+    # Check all of them, always: the time taken does not tell which one failed.
+    results = [hasher.check(normalise_answer(given), a.answer_hash) for a, given in zip(stored, answers)]
+    return len(results) == 3 and all(results)
+
+
+def _hash_together(space, answers, hasher):
+    """After a success with per-answer hashes (the only time the clear answers are known):
+    store the combined hash and forget the separate ones, which are easier to guess one by one."""
+    with db.atomic():
+        Space.update(legacy_answers_hash=hash_answers(answers, hasher)).where(Space.id == space.id).execute()
+        LegacyTrustAnswer.update(answer_hash=None).where(LegacyTrustAnswer.space == space.id).execute()
