@@ -43,10 +43,12 @@ def test_stats_of_requests_by_state_and_age(dbc):
     request_for(claude, PENDING, NOW, "b")                      # past its 48 h, not yet purged
     request_for(claude, EXPIRED, NOW + timedelta(hours=1), "c")  # marked by the purge
     request_for(claude, USED, NOW - timedelta(hours=1), "d")
+    request_for(claude, USED, NOW + timedelta(hours=1), "e")
+    request_for(Space.by_number(BERNARD).id, PENDING, NOW - timedelta(days=1), "f")
     found = figures()
     assert found["demandes d'activation en attente (code valable)"] == 1
-    assert found["codes d'activation expirés"] == 2
-    assert found["codes d'activation utilisés"] == 1
+    assert found["codes d'activation expirés"] == 3
+    assert found["codes d'activation utilisés"] == 2
 
 
 def test_stats_of_locks_still_running(dbc):

@@ -4,6 +4,8 @@ a space's journal, the purge of what has expired, the rotation of the encryption
 Each list below is where a new procedure adds its line: a figure to `STATS`, a purge
 to `PURGES`, a per-space lock to `LOCKS`, an encrypted column to `ENCRYPTED`.
 """
+from functools import partial
+
 from ..models import ACCESS_CERTIFICATE, ACCESS_PASSWORD, EXPIRED, PENDING, USED, ActivationRequest, Space, db
 from . import activation, history
 from .errors import Refused
@@ -25,24 +27,27 @@ def _expired(now):
         | ((ActivationRequest.state == PENDING) & (ActivationRequest.expires_at <= now))).count()
 
 
-def _locked(throttle):
-    return lambda now: Space.select().where(throttle.until > now).count()
+def _used(now):
+    return ActivationRequest.select().where(ActivationRequest.state == USED).count()
 
 
-def _spaces(mode):
-    return lambda now: Space.select().where(Space.access_mode == mode).count()
+def _locked(throttle, now):
+    return Space.select().where(throttle.until > now).count()
+
+
+def _spaces(mode, now):
+    return Space.select().where(Space.access_mode == mode).count()
 
 
 # (label, count(now)): `flask stats` prints them in this order.
 STATS = (
-    ("espaces à certificat (à convertir)", _spaces(ACCESS_CERTIFICATE)),
-    ("espaces activés (adresse électronique et mot de passe)", _spaces(ACCESS_PASSWORD)),
+    ("espaces à certificat (à convertir)", partial(_spaces, ACCESS_CERTIFICATE)),
+    ("espaces activés (adresse électronique et mot de passe)", partial(_spaces, ACCESS_PASSWORD)),
     ("demandes d'activation en attente (code valable)", _pending),
     ("codes d'activation expirés", _expired),
-    ("codes d'activation utilisés", lambda now: ActivationRequest.select().where(
-        ActivationRequest.state == USED).count()),
-    ("espaces bloqués : questions de confiance", _locked(ANSWER_THROTTLE)),
-    ("espaces bloqués : connexion", _locked(LOGIN_THROTTLE)),
+    ("codes d'activation utilisés", _used),
+    ("espaces bloqués : questions de confiance", partial(_locked, ANSWER_THROTTLE)),
+    ("espaces bloqués : connexion", partial(_locked, LOGIN_THROTTLE)),
 )
 
 # (what, purge(now) -> how many): `flask purge-expired` runs each, in its own transaction.
