@@ -155,3 +155,9 @@ def test_trust_question_refusals(app, question, answer, password, message):
     assert response.status_code == 422 and message in page
     assert "Voile" not in page  # the answer is never sent back
     assert bernard(app).trust_question == "Votre hobby ?"
+
+
+def test_imported_addresses_are_split_into_lines_postcode_and_city(app):
+    with app.app_context(), db.connection_context():
+        lila = Space.by_number("20101670101919")
+    assert (lila.address, lila.postcode, lila.city) == ("12, rue de Longchamp", "75016", "PARIS")

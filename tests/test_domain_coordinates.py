@@ -1,8 +1,8 @@
 """EP 3 rules: French telephone numbers, the postal address (AFNOR), its split, the trust question."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
-from conftest import BERNARD, BERNARD_PASSWORD
+from conftest import BERNARD, BERNARD_PASSWORD, LILA
 
 from espace.config import DEV_ENCRYPTION_KEY
 from espace.domain import coordinates
@@ -124,6 +124,7 @@ def test_city_rules(city, message):
     ("12, rue de Longchamp 75016 PARIS FRANCE", "12, rue de Longchamp", "75016", "PARIS"),
     ("12, rue de Longchamp\n75016 PARIS\nFRANCE", "12, rue de Longchamp", "75016", "PARIS"),
     ("12, rue de Longchamp, 75016 Paris", "12, rue de Longchamp", "75016", "PARIS"),
+    ("Impasse X, 75016 PARIS", "Impasse X", "75016", "PARIS"),
     ("Boulevard Eugène Cornuché\n14800 DEAUVILLE\nFrance", "Boulevard Eugène Cornuché", "14800", "DEAUVILLE"),
     ("BP 12345 75016 Paris cedex 16", "BP 12345", "75016", "PARIS CEDEX 16"),
     ("75016 PARIS", "", "75016", "PARIS"),
@@ -152,11 +153,14 @@ def bernard():
 
 
 def test_change_coordinates_stores_normalised_values(dbc):
+    lila = Space.by_number(LILA)
     assert coordinates.change_coordinates(bernard().id, "+33 2 33 47 67 96", " 4, quai de la Marine \n\n Bât. B",
                                           " 50100 ", "cherbourg-en-cotentin") is True
     space = bernard()
     assert (space.phone, space.address, space.postcode, space.city) == (
         "0233476796", "4, quai de la Marine\nBât. B", "50100", "CHERBOURG-EN-COTENTIN")
+    after = Space.by_number(LILA)
+    assert (after.phone, after.address, after.city) == (lila.phone, lila.address, lila.city)  # only this space
     # The same values again, typed differently: nothing changes.
     assert coordinates.change_coordinates(space.id, "02.33.47.67.96", "4, quai de la Marine\nBât. B",
                                           "50100", "Cherbourg-en-Cotentin") is False
@@ -175,7 +179,7 @@ def test_change_coordinates_checks_every_rule_again(dbc, field, values):
     before = bernard()
     with pytest.raises(Refused) as refused:
         coordinates.change_coordinates(before.id, *values)
-    assert refused.value.field == field
+    assert refused.value.field == field and refused.value.message
     after = bernard()
     assert (after.phone, after.address, after.postcode, after.city) == (
         before.phone, before.address, before.postcode, before.city)
@@ -191,6 +195,7 @@ def test_trust_question_change_encrypts_the_answer(dbc):
     space = bernard()
     assert space.trust_question == "Votre sport préféré ?"
     assert ENCRYPTOR.decrypt(space.trust_answer_encrypted) == "Voile"
+    assert Space.by_number(LILA).trust_question is None  # only this space
     assert b"Voile" not in bytes(space.trust_answer_encrypted)
 
 
@@ -207,6 +212,14 @@ def test_trust_question_refusals_change_nothing(dbc, question, answer, password,
     assert (refused.value.field, refused.value.message) == (field, message)
     space = bernard()
     assert space.trust_question == "Votre hobby ?" and ENCRYPTOR.decrypt(space.trust_answer_encrypted) == "pêche"
+
+
+def test_a_locked_space_keeps_its_question(dbc):
+    Space.update(login_locked_until=NOW + timedelta(minutes=1)).where(Space.id == bernard().id).execute()
+    with pytest.raises(Refused, match="réessayer"):
+        coordinates.change_trust_question(bernard().id, TRUST_QUESTIONS[0], "Voile", BERNARD_PASSWORD,
+                                          HASHER, ENCRYPTOR, NOW)
+    assert bernard().trust_question == "Votre hobby ?"
 
 
 def test_an_answer_of_exactly_100_characters_is_accepted(dbc):

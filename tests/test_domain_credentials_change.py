@@ -84,7 +84,9 @@ def test_past_the_login_limit_the_password_is_not_checked_and_the_time_is_said(d
 # --- password -----------------------------------------------------------------------
 
 def test_change_password_stores_a_new_hash(dbc):
+    lila_hash = Space.by_number(LILA).password_hash
     space = cc.change_password(bernard().id, BERNARD_PASSWORD, NEW_PASSWORD, HASHER, NOW)
+    assert Space.by_number(LILA).password_hash == lila_hash  # only this space
     assert space.id == bernard().id
     assert HASHER.check(NEW_PASSWORD, bernard().password_hash)
     assert not HASHER.check(BERNARD_PASSWORD, bernard().password_hash)
@@ -104,6 +106,19 @@ def test_change_password_refusals_keep_the_old_one(dbc, current, new, field, mes
     assert HASHER.check(BERNARD_PASSWORD, bernard().password_hash)
 
 
+def lock_bernard():
+    Space.update(login_locked_until=NOW + timedelta(minutes=1)).where(Space.id == bernard().id).execute()
+
+
+def test_a_locked_space_changes_nothing(dbc):
+    lock_bernard()
+    with pytest.raises(Refused, match="réessayer"):
+        cc.change_password(bernard().id, BERNARD_PASSWORD, NEW_PASSWORD, HASHER, NOW)
+    with pytest.raises(Refused, match="réessayer"):
+        request()
+    assert HASHER.check(BERNARD_PASSWORD, bernard().password_hash) and EmailChange.select().count() == 0
+
+
 def test_a_new_password_breaking_the_rules_spends_no_attempt(dbc):
     with pytest.raises(Refused):
         cc.change_password(bernard().id, WRONG, "court1", HASHER, NOW)
@@ -113,7 +128,9 @@ def test_a_new_password_breaking_the_rules_spends_no_attempt(dbc):
 # --- e-mail -------------------------------------------------------------------------
 
 def test_request_stores_a_hashed_code_valid_24_hours(dbc):
-    change, code = request(email="  Bernard.Douasbin@Example.FR ")
+    outbox = Outbox()
+    change, code = request(email="  Bernard.Douasbin@Example.FR ", send=outbox)
+    assert outbox.sent[0][0].id == change.id  # the mail is about this change
     stored = EmailChange.get_by_id(change.id)
     assert stored.email == NEW and stored.space_id == bernard().id and stored.state == PENDING
     assert stored.code_hash == sha256_hex(code) and len(code) == CODE_LENGTH
@@ -159,7 +176,18 @@ def test_request_refuses_an_address_pending_in_another_spaces_change(dbc):
     with pytest.raises(Refused) as refused:
         request()
     assert refused.value.message == EMAIL_TAKEN
+    # The rule itself says so (the database's unique index would only be the last word).
+    assert cc.email_change_refusal(bernard(), NEW, NOW) == EMAIL_TAKEN
+    assert cc.email_change_refusal(bernard(), "autre@example.fr", NOW) is None
+    assert cc.email_change_refusal(lila, NEW, NOW) is None  # its own change does not block it
     assert cc.email_change_refusal(bernard(), NEW, NOW + timedelta(hours=24)) is None
+
+
+def test_another_spaces_stale_change_no_longer_holds_the_address(dbc):
+    lila = second_password_space()
+    request(space_id=lila.id)
+    change, _ = request(now=NOW + timedelta(hours=25))
+    assert change.email == NEW and change.space_id == bernard().id
 
 
 def test_the_same_space_asking_again_replaces_its_change(dbc):
@@ -225,7 +253,7 @@ def test_confirm_at_24_hours_is_too_late(dbc):
     change, code = request()
     with pytest.raises(Refused) as refused:
         cc.confirm_email_change(bernard().id, code, NOW + timedelta(hours=24))
-    assert refused.value.message == cc.CODE_EXPIRED
+    assert (refused.value.message, refused.value.field) == (cc.CODE_EXPIRED, "code")
     assert bernard().login_email == "toto321@toto.toto"
     assert cc.confirm_email_change(bernard().id, code, NOW + timedelta(hours=24) - timedelta(seconds=1))[1].login_email == NEW
 
@@ -258,8 +286,52 @@ def test_confirm_lets_the_database_refuse_a_duplicate_address(dbc, monkeypatch):
     Space.update(login_email=NEW).where(Space.subscriber_number == LILA).execute()
     with pytest.raises(Refused) as refused:
         cc.confirm_email_change(bernard().id, code, NOW)
-    assert refused.value.message == cc.TAKEN_MEANWHILE
+    assert (refused.value.message, refused.value.field) == (cc.TAKEN_MEANWHILE, "code")
     assert EmailChange.get().state == PENDING  # the claim rolled back with it
+
+
+def test_confirm_refuses_an_address_now_pending_in_an_activation(dbc):
+    _, code = request()
+    ActivationRequest.create(space=Space.by_number(LILA), email=NEW, code_hash="x" * 64, password_hash="h",
+                             trust_question="q", trust_answer_encrypted=b"a", created_at=NOW,
+                             expires_at=NOW + timedelta(hours=48))
+    with pytest.raises(Refused, match="vient d'être associée"):
+        cc.confirm_email_change(bernard().id, code, NOW + timedelta(hours=1))
+    assert bernard().login_email == "toto321@toto.toto"
+
+
+def test_a_confirmation_that_loses_the_race_is_told_the_code_was_used(dbc, monkeypatch):
+    """Another confirmation commits between this one's check and its claim."""
+    change, code = request()
+    real = cc.check_change_usable
+
+    def then_someone_else_confirms(checked, now):
+        real(checked, now)
+        EmailChange.update(state=USED).where(EmailChange.id == checked.id).execute()
+        monkeypatch.setattr(cc, "check_change_usable", real)
+        return checked
+
+    monkeypatch.setattr(cc, "check_change_usable", then_someone_else_confirms)
+    with pytest.raises(Refused) as refused:
+        cc.confirm_email_change(bernard().id, code, NOW)
+    assert (refused.value.message, refused.value.field) == (cc.CODE_USED, "code")
+    assert bernard().login_email == "toto321@toto.toto"
+
+
+def test_a_confirmation_racing_an_expiry_is_told_the_code_expired(dbc, monkeypatch):
+    change, code = request()
+    real = cc.check_change_usable
+
+    def then_it_is_superseded(checked, now):
+        real(checked, now)
+        EmailChange.update(state=SUPERSEDED).where(EmailChange.id == checked.id).execute()
+        monkeypatch.setattr(cc, "check_change_usable", real)
+        return checked
+
+    monkeypatch.setattr(cc, "check_change_usable", then_it_is_superseded)
+    with pytest.raises(Refused) as refused:
+        cc.confirm_email_change(bernard().id, code, NOW)
+    assert (refused.value.message, refused.value.field) == (cc.CODE_EXPIRED, "code")
 
 
 def test_the_database_refuses_two_pending_changes_for_one_address(dbc, monkeypatch):
