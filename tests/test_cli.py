@@ -328,6 +328,21 @@ def test_purge_expired_forgets_history_older_than_a_year(walk, runner, app):
         assert [e.kind for e in Event.select()] == ["signin"]
 
 
+def test_purge_expired_forgets_reset_links_past_their_hour(forgotten, runner, app):
+    from espace.models import PasswordReset
+
+    assert forgotten.ask().status_code == 303
+    with app.app_context(), db.connection_context():
+        assert PasswordReset.select().count() == 1
+    assert "0 lien(s) « Mot de passe oublié »" in runner.invoke(args=["purge-expired"]).output
+    with time_machine.travel(timedelta(hours=1, seconds=1), tick=False):
+        result = runner.invoke(args=["purge-expired"])
+    assert result.exit_code == 0 and "1 lien(s) « Mot de passe oublié » expiré(s) supprimé(s)" in result.output
+    assert "0 changement(s) d'adresse électronique périmé(s) supprimé(s)" in result.output
+    with app.app_context(), db.connection_context():
+        assert PasswordReset.select().count() == 0
+
+
 def test_upgrading_an_embedded_database_keeps_every_row(tmp_path):
     """SQLite rebuilds a table to alter a column: no cascade may empty its children on the way."""
     from playhouse.migrations import Runner
