@@ -30,7 +30,7 @@ from bench.client import ProcedureFailed, VirtualUser, activate, expect, option 
 from bench.load import ProxiedUser  # noqa: E402
 from bench.servers import (AppServer, Certificates, Nginx, Outbox, deployed_environment, dump_database,  # noqa: E402
                            flask_command, make_release, recreate_database, restore_database, with_database)
-from espace.ops import LOAD_ANSWERS, load_number  # noqa: E402
+from espace.domain.seed import LOAD_ANSWERS, load_number  # noqa: E402
 
 PASSWORD = "Exploitation2026EssaiVirtuel"
 ANSWERS = [answer for _, answer in LOAD_ANSWERS]
