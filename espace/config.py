@@ -60,6 +60,8 @@ class Config:
         self.RATE_ANSWERS = env("RATE_ANSWERS", "10 per minute; 30 per hour")
         self.RATE_CODE = env("RATE_CODE", "10 per minute; 50 per hour")
         self.RATE_LOGIN = env("RATE_LOGIN", "10 per minute; 50 per hour")
+        # Wrong sign-in codes and refused resends; each code also dies after 5 tries.
+        self.RATE_SIGNIN_CODE = env("RATE_SIGNIN_CODE", "10 per minute; 50 per hour")
         # The demo spaces' answers and password are public: never in production.
         self.SEED_DEMO = env("SEED_DEMO", "0" if production else "1") == "1"
         self.LOG_LEVEL = env("LOG_LEVEL", "INFO")

@@ -4,10 +4,11 @@ For any input — very long, unicode, control characters, NUL, HTML/JS/SQL paylo
 fields missing or repeated, full page or htmx — the app never fails (TESTING makes an
 exception surface here), never echoes markup unescaped, and writes nothing to the
 database when it refuses the input. The failure counters of trust answers and login are
-the one deliberate write on refusal: they are left out of the comparison.
+the one deliberate write on refusal: they are left out of the comparison, as are the tries
+spent on a sign-in code (each wrong code spends one, on purpose).
 """
 import pytest
-from conftest import CAPTCHA, LILA, LILA_ANSWERS, PASSWORD, Walk
+from conftest import BERNARD_PASSWORD, CAPTCHA, LILA, LILA_ANSWERS, PASSWORD, Walk
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
@@ -19,7 +20,8 @@ from espace.models import ALL_MODELS, ActivationRequest, Event, OutboxMessage, S
 EXAMPLES = 300
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-COUNTERS = {"failed_answer_count", "answers_locked_until", "failed_login_count", "login_locked_until"}
+COUNTERS = {"failed_answer_count", "answers_locked_until", "failed_login_count", "login_locked_until",
+            "tries"}
 # Markup that must never come back as markup: the marker never occurs in the templates.
 INJECTIONS = [
     "<script>fuzzmark()</script>",
@@ -55,7 +57,8 @@ def field_values(names):
         lambda parts: [(k, v) for part in parts for k, vs in part.items() for v in vs])
 
 
-ACTIONS = st.sampled_from([[], ["continuer"], ["effacer"], ["changer"], ["valider"], ["x", "effacer"]])
+ACTIONS = st.sampled_from([[], ["continuer"], ["effacer"], ["changer"], ["valider"], ["renvoyer"],
+                           ["x", "effacer"]])
 
 
 def snapshot():
@@ -127,6 +130,12 @@ def code_step(client):
     client.get("/activation/")
 
 
+def signin_code_step(client):
+    """Bernard's password accepted: the sign-in waits for the e-mailed code."""
+    response = Walk(None, client).password("toto321@toto.toto", BERNARD_PASSWORD)
+    assert response.location.endswith("/connexion/code")
+
+
 FORMS = {
     # name: (path, fields, setup)
     "numero": ("/opter/numero", ["number"], to_step(1)),
@@ -136,6 +145,7 @@ FORMS = {
     "question": ("/opter/question", ["question", "answer"], to_step(4)),
     "code": ("/activation/", ["code", "captcha"], code_step),
     "connexion": ("/connexion", ["email", "password"], lambda client: None),
+    "connexion-code": ("/connexion/code", ["code", "remember"], signin_code_step),
 }
 
 
@@ -206,7 +216,7 @@ def test_any_raw_body_to_any_form(app, body, content_type, path):
     EXAMPLES_RUN["raw-bodies"] = EXAMPLES_RUN.get("raw-bodies", 0) + 1
 
 
-ROUTES = ["/", "/connexion", "/deconnexion", "/opter/", "/opter/numero", "/opter/verification",
+ROUTES = ["/", "/connexion", "/connexion/code", "/connexion/quitter", "/deconnexion", "/opter/", "/opter/numero", "/opter/verification",
           "/opter/identifiants", "/opter/question", "/opter/validation", "/opter/quitter", "/activation/",
           "/activation/captcha", "/activation/captcha.png", "/activation/identifiants",
           "/activation/recapitulatif", "/activation/recapitulatif.pdf", "/espace/", "/espace/coordonnees"]

@@ -11,6 +11,14 @@ LOGIN_LOCK = timedelta(minutes=15)
 LOGIN_FAILED = "Adresse électronique ou mot de passe incorrect."
 
 
+class LoginRefused(Refused):
+    """The one generic refusal; for a known address it also names the space, for its history."""
+
+    def __init__(self, space_id=None):
+        super().__init__(LOGIN_FAILED, event="signin_failed" if space_id else None)
+        self.space_id = space_id
+
+
 LOGIN_THROTTLE = Throttle(Space.failed_login_count, Space.login_locked_until, MAX_LOGIN_FAILURES, LOGIN_LOCK)
 
 
@@ -23,13 +31,13 @@ def authenticate(email, password, hasher, now):
     space = Space.by_login_email(normalise_email(email))
     if space is None or space.access_mode != ACCESS_PASSWORD:
         hasher.waste_time()
-        raise Refused(LOGIN_FAILED)
+        raise LoginRefused()
     try:
         LOGIN_THROTTLE.spend(space.id, now)
     except Locked:
         hasher.waste_time()
-        raise Refused(LOGIN_FAILED)
+        raise LoginRefused(space.id)
     if hasher.check(password or "", space.password_hash):
         LOGIN_THROTTLE.reset(space.id)
         return space
-    raise Refused(LOGIN_FAILED)
+    raise LoginRefused(space.id)
