@@ -52,6 +52,10 @@ def send(space, now=T0, outbox=None):
     return outbox.code
 
 
+def wrong_of(code):
+    return f"{(int(code) + 1) % 10 ** 6:06d}"
+
+
 def refusal(call):
     with pytest.raises(Refused) as caught:
         call()
@@ -167,7 +171,7 @@ def test_wrong_codes_say_how_many_tries_are_left(bernard):
     assert "Après 5 essais" in signin.CODE_WRONG_LAST
     # Five tries spent: even the right code needs a new one now, and no further try is counted.
     dead = refusal(lambda: signin.confirm(bernard.id, code, T0, KEY))
-    assert (dead.message, dead.event) == (signin.CODE_DEAD, None)
+    assert (dead.message, dead.field, dead.event) == (signin.CODE_DEAD, "code", None)
     assert SigninCode.get().tries == signin.MAX_TRIES and SigninCode.get().state == PENDING
 
 
@@ -183,7 +187,7 @@ def test_the_fifth_try_may_be_the_right_one(bernard):
 def test_a_code_lives_ten_minutes_to_the_second(bernard):
     code = send(bernard)
     dead = refusal(lambda: signin.confirm(bernard.id, code, T0 + timedelta(minutes=10), KEY))
-    assert dead.message == signin.CODE_DEAD and SigninCode.get().tries == 0
+    assert (dead.message, dead.field) == (signin.CODE_DEAD, "code") and SigninCode.get().tries == 0
     assert signin.confirm(bernard.id, code, T0 + timedelta(minutes=10) - SECOND, KEY).id == bernard.id
 
 
@@ -198,10 +202,39 @@ def test_only_the_latest_code_counts(bernard, monkeypatch):
 
 
 def test_no_code_or_another_space_s_code_is_refused(bernard, lila):
-    assert refusal(lambda: signin.confirm(bernard.id, "123456", T0, KEY)).message == signin.CODE_DEAD
+    none = refusal(lambda: signin.confirm(bernard.id, "123456", T0, KEY))
+    assert (none.message, none.field, none.event) == (signin.CODE_DEAD, "code", None)
     code = send(lila)
     assert refusal(lambda: signin.confirm(bernard.id, code, T0, KEY)).message == signin.CODE_DEAD
     assert signin.confirm(lila.id, code, T0, KEY).id == lila.id
+
+
+def test_tries_left_are_those_of_the_current_code(bernard, lila):
+    send(lila)
+    for _ in range(2):  # another space's code: two tries spent
+        with pytest.raises(Refused):
+            signin.confirm(lila.id, "not-it", T0, KEY)
+    code = send(bernard)
+    refused = refusal(lambda: signin.confirm(bernard.id, wrong_of(code), T0, KEY))
+    assert refused.message.endswith("Il vous reste 4 essais.")
+
+
+def test_a_code_confirmed_elsewhere_at_the_same_moment_opens_nothing(bernard, lila, monkeypatch):
+    """The race a second request could win between the try and the use: single use still holds."""
+    code = send(bernard)
+    other = send(lila)
+    genuine = signin.hmac.compare_digest
+
+    def confirmed_meanwhile(a, b):
+        SigninCode.update(state=USED).where(SigninCode.space == bernard.id).execute()
+        return genuine(a, b)
+
+    monkeypatch.setattr(signin.hmac, "compare_digest", confirmed_meanwhile)
+    lost = refusal(lambda: signin.confirm(bernard.id, code, T0, KEY))
+    assert (lost.message, lost.field, lost.event) == (signin.CODE_DEAD, "code", None)
+    assert SigninCode.get(SigninCode.space == lila.id).state == PENDING
+    monkeypatch.setattr(signin.hmac, "compare_digest", genuine)
+    assert signin.confirm(lila.id, other, T0, KEY).id == lila.id
 
 
 def test_the_key_matters(bernard):
@@ -218,7 +251,7 @@ def test_remember_device_keeps_only_a_hash_and_the_epoch(bernard):
     bernard = Space.get_by_id(bernard.id)
     token = signin.remember_device(bernard, T0)
     device = Device.get()
-    assert len(token) >= 40 and token != signin.remember_device(bernard, T0)
+    assert len(token) == 43 and token != signin.remember_device(bernard, T0)  # 256 random bits
     assert device.token_hash == sha256_hex(token) and token not in device.token_hash
     assert (device.space_id, device.session_epoch) == (bernard.id, 3)
     assert device.created_at == device.last_used_at == T0
@@ -227,9 +260,11 @@ def test_remember_device_keeps_only_a_hash_and_the_epoch(bernard):
 
 def test_a_remembered_device_is_recognised_and_its_use_noted(bernard):
     token = signin.remember_device(bernard, T0)
+    other = signin.remember_device(bernard, T0)
     later = T0 + timedelta(days=183) - SECOND
     assert signin.recognised_device(bernard, token, later) is True
-    assert Device.get().last_used_at == later
+    assert Device.get(Device.token_hash == sha256_hex(token)).last_used_at == later
+    assert Device.get(Device.token_hash == sha256_hex(other)).last_used_at == T0
 
 
 @pytest.mark.parametrize("token", [None, "", "not-a-device"])
@@ -295,6 +330,11 @@ def test_seal_round_trip_and_refusals():
     for bad in (None, "", "device-id", tampered, value + "x", signin.DeviceSeal("other").seal("device-id"),
                 URLSafeTimedSerializer(KEY, salt="another-use").dumps("device-id")):
         assert seal.open(bad) is None, bad
+
+
+def test_seal_is_itsdangerous_with_its_own_salt():
+    made_elsewhere = URLSafeTimedSerializer(KEY, salt="espace.device").dumps("device-id")
+    assert signin.DeviceSeal(KEY).open(made_elsewhere) == "device-id"
 
 
 def test_seal_holds_only_text():

@@ -55,8 +55,8 @@ def clean_code(raw):
 
 def code_digest(code, key):
     """A keyed hash: a million codes are hashed in a second, so a plain hash would not hide one."""
-    key = key.encode("utf-8") if isinstance(key, str) else key
-    return hmac.new(key, b"signin-code:" + code.encode("utf-8"), hashlib.sha256).hexdigest()
+    key = key.encode() if isinstance(key, str) else key
+    return hmac.new(key, b"signin-code:" + code.encode(), hashlib.sha256).hexdigest()
 
 
 def send_code(space, now, key, send):
@@ -77,7 +77,7 @@ def send_code(space, now, key, send):
                 raise Refused(TOO_MANY_CODES.format(when=french_datetime(again)), "code")
             SigninCode.update(state=SUPERSEDED).where(
                 (SigninCode.space == space.id) & (SigninCode.state == PENDING)).execute()
-            row = SigninCode.create(space=space.id, code_hash=code_digest(code, key), state=PENDING,
+            row = SigninCode.create(space=space.id, code_hash=code_digest(code, key),
                                     created_at=now, expires_at=now + CODE_VALIDITY)
             send(space, code, row)
     except DeliveryFailed:
