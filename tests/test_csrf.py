@@ -6,7 +6,8 @@ import pytest
 from conftest import LILA
 
 POSTS = ["/opter/numero", "/opter/verification", "/opter/identifiants", "/opter/question", "/opter/quitter",
-         "/activation/", "/activation/captcha", "/activation/identifiants", "/connexion", "/deconnexion"]
+         "/activation/", "/activation/captcha", "/activation/identifiants", "/connexion", "/connexion/code", "/connexion/quitter",
+         "/deconnexion"]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from conftest import BERNARD_PASSWORD, LILA, Walk
 
 PUBLIC = ["/", "/fiches", "/fiches/ep4", "/aide", "/accessibilite", "/page-qui-n-existe-pas"]
-PRIVATE = ["/connexion", "/opter/numero", "/opter/verification", "/activation/",
+PRIVATE = ["/connexion", "/connexion/code", "/opter/numero", "/opter/verification", "/activation/",
            "/activation/identifiants", "/espace/", "/espace/coordonnees"]
 
 
