@@ -96,6 +96,18 @@ def test_a_code_lives_ten_minutes(make_app):
             SigninCode.delete().execute()  # the next round starts afresh
 
 
+def test_a_password_change_during_the_code_step_ends_the_pending_sign_in(walk, client, app):
+    walk.password(EMAIL, BERNARD_PASSWORD)
+    code = signin_code_of(app, EMAIL)
+    with app.app_context(), db.connection_context():  # as access.end_other_sessions does
+        Space.update(session_epoch=Space.session_epoch + 1).where(Space.subscriber_number == BERNARD).execute()
+    response = walk.confirm(code)
+    assert response.status_code == 303 and response.location.endswith("/connexion")
+    assert "Le mot de passe de cet espace a été changé" in text(client.get("/connexion"))
+    assert client.get("/connexion/code").location.endswith("/connexion")
+    assert not signed_in(client)
+
+
 def test_the_pending_session_opens_nothing(walk, client):
     walk.password(EMAIL, BERNARD_PASSWORD)
     for url in ("/espace/", "/espace/coordonnees", "/espace/coordonnees/recapitulatif.pdf"):

@@ -16,6 +16,9 @@ from .forms import ConfirmationForm, LoginForm
 
 bp = Blueprint("auth", __name__)
 
+ENDED_MEANWHILE = ("Le mot de passe de cet espace a été changé pendant votre connexion : "
+                   "connectez-vous avec le nouveau mot de passe.")
+
 # The login page is step 1; the session holds only the pending space until the code is right.
 wizard = Wizard("signin", (
     ("Identifiants", "auth.login"),
@@ -40,7 +43,7 @@ def login():
             if devices.recognised(space):
                 return enter(space, new_browser=False)
             rotate_session_id()
-            wizard.start(1, space_id=space.id)
+            wizard.start(1, space_id=space.id, epoch=space.session_epoch)
             email_code(space)
             return wizard.go(2)
     status = 422 if (form.errors or refusal) else 200
@@ -52,7 +55,9 @@ def login():
 @wizard.requires_step(2)
 def confirm():
     """Step 2: the 6-digit code e-mailed after the password, or « Renvoyer un code »."""
-    space = Space.get_by_id(wizard.progress()["space_id"])
+    space = pending_space()
+    if space is None:
+        return wizard.go(1)
     refusal = None
     if pressed("renvoyer"):
         form, valid = ConfirmationForm(formdata=None), False
@@ -97,6 +102,17 @@ def logout():
 def forgotten_password():
     """EP 6: how to get a new password (help text; the procedure is not built here)."""
     return render_template("auth/forgotten_password.html")
+
+
+def pending_space():
+    """The space waiting for its code; None (and the sign-in forgotten) if its password changed since."""
+    progress = wizard.progress()
+    space = Space.get_or_none(Space.id == progress["space_id"])
+    if space is None or space.session_epoch != progress.get("epoch"):
+        wizard.clear()
+        flash(ENDED_MEANWHILE, "info")
+        return None
+    return space
 
 
 def code_key():
