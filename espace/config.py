@@ -69,6 +69,8 @@ class Config:
         self.RATE_ACCOUNT = env("RATE_ACCOUNT", "10 per minute; 50 per hour")
         # « Mot de passe oublié », step 1: every request counts, whatever the address.
         self.RATE_RESET = env("RATE_RESET", "5 per minute; 20 per hour")
+        # Wrong sign-in codes and refused resends; each code also dies after 5 tries.
+        self.RATE_SIGNIN_CODE = env("RATE_SIGNIN_CODE", "10 per minute; 50 per hour")
         # The demo spaces' answers and password are public: never in production.
         self.SEED_DEMO = env("SEED_DEMO", "0" if production else "1") == "1"
         self.LOG_LEVEL = env("LOG_LEVEL", "INFO")

@@ -190,5 +190,32 @@ class PasswordReset(BaseModel):
     # Migration 0004 adds a partial unique index: one pending link per space.
 
 
+class SigninCode(BaseModel):
+    """The 6-digit code e-mailed after a correct password; the space opens once it is typed."""
+
+    space = ForeignKeyField(Space, backref="signin_codes", on_delete="CASCADE")
+    code_hash = CharField(max_length=64)  # keyed HMAC: six digits alone would be guessed offline
+    state = CharField(max_length=12, default=PENDING)
+    tries = IntegerField(default=0)
+    created_at = DateTimeField()
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("space", "created_at"), False),)
+
+
+class Device(BaseModel):
+    """A browser remembered by the holder (« Se souvenir de ce navigateur »): no code for six months."""
+
+    space = ForeignKeyField(Space, backref="devices", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    # The space's session_epoch when remembered: raising it (a new password) forgets the browser.
+    session_epoch = IntegerField()
+    created_at = DateTimeField()
+    last_used_at = DateTimeField()
+    expires_at = DateTimeField(index=True)
+
+
 ALL_MODELS = [Space, LegacyTrustAnswer, Dossier, Service, ActivationRequest, OutboxMessage, Event,
-              EmailChange, PasswordReset]
+              EmailChange, PasswordReset, SigninCode, Device]

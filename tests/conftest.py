@@ -10,6 +10,7 @@ import re
 import pytest
 
 from espace import create_app
+from espace.domain.credentials import normalise_email
 from espace.models import ALL_MODELS, OutboxMessage, db
 
 CAPTCHA = "KAWRTY"  # the scriptable captcha text (letters of espace.captcha.ALPHABET)
@@ -121,6 +122,31 @@ def code_from(message):
     return re.search(r"code d'activation : (\w{12})", message.text_body).group(1)
 
 
+def signin_code_from(message):
+    """The 6-digit code of a sign-in confirmation message."""
+    return re.search(r"code de confirmation : (\d{6})", message.text_body).group(1)
+
+
+def signin_code_of(app, email):
+    """The last sign-in code e-mailed to this address (the outbox, read as the holder would)."""
+    with app.app_context(), db.connection_context():
+        message = (OutboxMessage.select().where(OutboxMessage.recipient == email)
+                   .order_by(OutboxMessage.id.desc()).first())
+    return signin_code_from(message)
+
+
+def live_login(browser, app, email, password, remember=False):
+    """The whole sign-in on a live server (tests/live_server.Browser): password, then the code.
+
+    `app` is any app on the same database: the code is read from its outbox.
+    """
+    response = browser.post("/connexion", {"email": email, "password": password})
+    if response.status != 303 or not response.headers["Location"].endswith("/connexion/code"):
+        return response
+    data = {"code": signin_code_of(app, normalise_email(email))}
+    return browser.post("/connexion/code", {**data, "remember": "y"} if remember else data)
+
+
 class Walk:
     """Walks a client through the wizard and the activation, as a person would."""
 
@@ -163,8 +189,22 @@ class Walk:
         assert response.status_code == 303, response.get_data(as_text=True)
         return response
 
-    def login(self, email="lila.pro@example.fr", password=PASSWORD):
+    def password(self, email="lila.pro@example.fr", password=PASSWORD):
+        """Step 1 of the sign-in alone."""
         return self.client.post("/connexion", data={"email": email, "password": password})
+
+    def confirm(self, code, remember=False):
+        """Step 2 of the sign-in alone: the e-mailed code."""
+        data = {"code": code, "remember": "y"} if remember else {"code": code}
+        return self.client.post("/connexion/code", data=data)
+
+    def login(self, email="lila.pro@example.fr", password=PASSWORD, remember=False):
+        """The whole sign-in, as the holder does it: password, then the code read in the outbox
+        (unless this browser is remembered). Returns the last response: 303 to /espace/ once in."""
+        response = self.password(email, password)
+        if response.status_code != 303 or not response.location.endswith("/connexion/code"):
+            return response
+        return self.confirm(signin_code_of(self.app, normalise_email(email)), remember)
 
 
 @pytest.fixture

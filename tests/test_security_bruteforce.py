@@ -104,6 +104,8 @@ LIMITED_FORMS = [
     ("RATE_ANSWERS", "/opter/verification", WRONG, ("/opter/numero", {"number": LILA})),
     ("RATE_CODE", "/activation/", {"code": "AbCdEfGhIjKl", "captcha": "KAWRTY"}, None),
     ("RATE_LOGIN", "/connexion", {"email": "toto321@toto.toto", "password": "x" * 20}, None),
+    ("RATE_SIGNIN_CODE", "/connexion/code", {"code": "12345"},
+     ("/connexion", {"email": "toto321@toto.toto", "password": BERNARD_PASSWORD})),
 ]
 
 

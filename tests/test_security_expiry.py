@@ -143,8 +143,7 @@ def test_session_fixed_before_login_is_worthless_after(app):
     assert "Set-Cookie" not in victim.get("/connexion").headers  # a visitor has no session to fix
     victim.post("/opter/numero", data={"number": LILA})  # but one who started the procedure has
     planted = victim.get_cookie("espace_session").value  # known to the attacker
-    assert victim.post("/connexion", data={"email": "toto321@toto.toto",
-                                            "password": BERNARD_PASSWORD}).status_code == 303
+    assert Walk(app, victim).login("toto321@toto.toto", BERNARD_PASSWORD).status_code == 303
     assert victim.get("/espace/").status_code == 200
     attacker = app.test_client()
     attacker.set_cookie("espace_session", planted)
@@ -154,7 +153,7 @@ def test_session_fixed_before_login_is_worthless_after(app):
 
 def test_session_id_of_a_logged_out_space_no_longer_opens_it(app):
     client = app.test_client()
-    client.post("/connexion", data={"email": "toto321@toto.toto", "password": BERNARD_PASSWORD})
+    assert Walk(app, client).login("toto321@toto.toto", BERNARD_PASSWORD).status_code == 303
     stolen = client.get_cookie("espace_session").value
     client.post("/deconnexion")
     thief = app.test_client()

@@ -4,7 +4,8 @@ For any input — very long, unicode, control characters, NUL, HTML/JS/SQL paylo
 fields missing or repeated, full page or htmx — the app never fails (TESTING makes an
 exception surface here), never echoes markup unescaped, and writes nothing to the
 database when it refuses the input. The failure counters of trust answers and login are
-the one deliberate write on refusal: they are left out of the comparison.
+the one deliberate write on refusal: they are left out of the comparison, as are the tries
+spent on a sign-in code (each wrong code spends one, on purpose).
 """
 import pytest
 from conftest import BERNARD_PASSWORD, CAPTCHA, LILA, LILA_ANSWERS, PASSWORD, Forgotten, Walk
@@ -14,12 +15,13 @@ from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
 from espace.domain.activation import TRUST_QUESTIONS
-from espace.models import ALL_MODELS, ActivationRequest, Event, OutboxMessage, PasswordReset, Space, db
+from espace.models import ALL_MODELS, ActivationRequest, Event, OutboxMessage, PasswordReset, SigninCode, Space, db
 
 EXAMPLES = 300
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-COUNTERS = {"failed_answer_count", "answers_locked_until", "failed_login_count", "login_locked_until"}
+COUNTERS = {"failed_answer_count", "answers_locked_until", "failed_login_count", "login_locked_until",
+            "tries"}
 # Markup that must never come back as markup: the marker never occurs in the templates.
 INJECTIONS = [
     "<script>fuzzmark()</script>",
@@ -55,7 +57,8 @@ def field_values(names):
         lambda parts: [(k, v) for part in parts for k, vs in part.items() for v in vs])
 
 
-ACTIONS = st.sampled_from([[], ["continuer"], ["effacer"], ["changer"], ["valider"], ["x", "effacer"]])
+ACTIONS = st.sampled_from([[], ["continuer"], ["effacer"], ["changer"], ["valider"], ["renvoyer"],
+                           ["x", "effacer"]])
 
 
 def snapshot():
@@ -129,7 +132,9 @@ def code_step(client):
 
 
 def signed_in(client):
-    Walk(None, client).login("toto321@toto.toto", BERNARD_PASSWORD)
+    with client.application.app_context(), db.connection_context():
+        SigninCode.delete().execute()  # no hourly cap on codes across examples
+    Walk(client.application, client).login("toto321@toto.toto", BERNARD_PASSWORD)
     assert client.get("/espace/").status_code == 200
 def reset_step(answered):
     """« Mot de passe oublié » with a fresh link opened (and its question answered)."""
@@ -147,6 +152,12 @@ def reset_step(answered):
 
 def reset_start(client):
     client.get("/mot-de-passe-oublie")
+
+
+def signin_code_step(client):
+    """Bernard's password accepted: the sign-in waits for the e-mailed code."""
+    response = Walk(client.application, client).password("toto321@toto.toto", BERNARD_PASSWORD)
+    assert response.location.endswith("/connexion/code")
 
 
 FORMS = {
@@ -169,6 +180,7 @@ FORMS = {
     "oubli-question": ("/mot-de-passe-oublie/question", ["answer"], reset_step(answered=False)),
     "oubli-mot-de-passe": ("/mot-de-passe-oublie/nouveau-mot-de-passe", ["password", "password_confirm"],
                            reset_step(answered=True)),
+    "connexion-code": ("/connexion/code", ["code", "remember"], signin_code_step),
 }
 
 
@@ -239,7 +251,7 @@ def test_any_raw_body_to_any_form(app, body, content_type, path):
     EXAMPLES_RUN["raw-bodies"] = EXAMPLES_RUN.get("raw-bodies", 0) + 1
 
 
-ROUTES = ["/", "/connexion", "/deconnexion", "/opter/", "/opter/numero", "/opter/verification",
+ROUTES = ["/", "/connexion", "/connexion/code", "/connexion/quitter", "/deconnexion", "/opter/", "/opter/numero", "/opter/verification",
           "/opter/identifiants", "/opter/question", "/opter/validation", "/opter/quitter", "/activation/",
           "/activation/captcha", "/activation/captcha.png", "/activation/identifiants",
           "/activation/recapitulatif", "/activation/recapitulatif.pdf", "/espace/", "/espace/coordonnees",

@@ -8,10 +8,10 @@ by the operator (see SECURITY.md).
 import re
 
 import pytest
-from conftest import BERNARD_PASSWORD, LILA
+from conftest import BERNARD_PASSWORD, LILA, Walk
 
 PUBLIC = ["/", "/fiches", "/fiches/ep4", "/fiches/ep6", "/aide", "/accessibilite", "/page-qui-n-existe-pas"]
-PRIVATE = ["/connexion", "/opter/numero", "/opter/verification", "/activation/",
+PRIVATE = ["/connexion", "/connexion/code", "/opter/numero", "/opter/verification", "/activation/",
            "/activation/identifiants", "/espace/", "/espace/coordonnees", "/mot-de-passe-oublie"]
 
 
@@ -21,7 +21,7 @@ def directives(csp):
 
 def logged_in(app):
     client = app.test_client()
-    client.post("/connexion", data={"email": "toto321@toto.toto", "password": BERNARD_PASSWORD})
+    assert Walk(app, client).login("toto321@toto.toto", BERNARD_PASSWORD).status_code == 303
     return client
 
 

@@ -8,7 +8,7 @@ import html
 import threading
 
 import pytest
-from conftest import CAPTCHA, CLAUDE, CLAUDE_ANSWERS, LILA, LILA_ANSWERS, PASSWORD, settings_for
+from conftest import CAPTCHA, CLAUDE, CLAUDE_ANSWERS, LILA, LILA_ANSWERS, PASSWORD, live_login, settings_for
 from live_server import Browser, LiveServer
 
 from espace.domain.activation import CODE_USED, EMAIL_TAKEN
@@ -71,7 +71,8 @@ def test_one_code_submitted_twenty_times_at_once_activates_once(workers, walk):
     # The one who won sees the recap; the space now opens with the new password.
     winner = browsers[[r.status for r in responses].index(303)]
     assert LILA in winner.get("/activation/recapitulatif").text
-    assert Browser(servers[0].url).post("/connexion", {"email": EMAIL, "password": PASSWORD}).status == 303
+    signed_in = live_login(Browser(servers[0].url), app, EMAIL, PASSWORD)
+    assert signed_in.status == 303 and signed_in.headers["Location"].endswith("/espace/")
 
 
 def reach_question_step(browser, number, answers, email):

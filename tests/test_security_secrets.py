@@ -1,7 +1,7 @@
 """Secrets: after a whole run — mistakes included — against a real server sending real mail,
-no password, trust answer (old or new), activation code or session id appears in clear in
-the database (every table, and the raw bytes of the SQLite files), in the server's logs,
-or in the mail beyond the code in its own activation message.
+no password, trust answer (old or new), activation or sign-in code, device cookie or session id
+appears in clear in the database (every table, and the raw bytes of the SQLite files), in the
+server's logs, or in the mail beyond each code in its own message.
 """
 import email
 import email.policy
@@ -74,6 +74,12 @@ def whole_run(make_app, tmp_path):
         step("/activation/recapitulatif", expect=200)
         step("/connexion", {"email": NEW_EMAIL, "password": WRONG_PASSWORD}, expect=422)
         step("/connexion", {"email": NEW_EMAIL, "password": PASSWORD})
+        signin_code = re.search(r"code de confirmation : (\d{6})",
+                                inbox.messages[-1].get_body(("plain",)).get_content()).group(1)
+        wrong_code = f"{(int(signin_code) + 1) % 10 ** 6:06d}"
+        step("/connexion/code", {"code": wrong_code}, expect=422)
+        step("/connexion/code", {"code": signin_code, "remember": "y"})
+        device_cookie = next(c.value for c in browser.cookies if c.name == "espace_navigateur")
         step("/espace/coordonnees", expect=200)
         step("/deconnexion", {})
     finally:
@@ -83,6 +89,8 @@ def whole_run(make_app, tmp_path):
         "password": clear_forms(PASSWORD) | clear_forms(WRONG_PASSWORD),
         "trust answers": set().union(*(clear_forms(a) for a in [*OLD_ANSWERS.values(), "Peugeot", NEW_ANSWER])),
         "activation code": {code},
+        "sign-in code": {signin_code, wrong_code},
+        "device cookie": {device_cookie, device_cookie.split(".")[0]},
         "session id": session_ids - {None},
     }
     assert len(secrets["session id"]) >= 3  # rotated at identification, login and logout
@@ -119,10 +127,12 @@ def test_logs_hold_no_secret(whole_run):
 def test_mail_holds_only_the_code_in_its_own_message(whole_run):
     secrets, _, messages, _ = whole_run
     subjects = [m["Subject"] for m in messages]
-    assert len(messages) == 2 and "Votre code d'activation" in subjects[0] and "activé" in subjects[1]
-    whole = messages[0].as_string()
-    code = next(iter(secrets["activation code"]))
-    assert code in messages[0].get_body(("plain",)).get_content()
-    assert found({k: v for k, v in secrets.items() if k != "activation code"}, whole) == []
-    # The notification after activation holds no secret at all, the code included.
-    assert found(secrets, messages[1].as_string()) == []
+    assert len(messages) == 4, subjects
+    assert "Votre code d'activation" in subjects[0] and "activé" in subjects[1]
+    assert "code de confirmation" in subjects[2] and "nouveau navigateur" in subjects[3]
+    for message, kind in ((messages[0], "activation code"), (messages[2], "sign-in code")):
+        assert found({kind: secrets[kind]}, message.get_body(("plain",)).get_content())
+        assert found({k: v for k, v in secrets.items() if k != kind}, message.as_string()) == []
+    # The notifications hold no secret at all, the codes included.
+    for notification in (messages[1], messages[3]):
+        assert found(secrets, notification.as_string()) == []

@@ -51,9 +51,12 @@ def test_a_started_procedure_gets_its_session(app, client):
     assert stored_sessions(app) == 1
 
 
-def test_signing_in_gets_a_session(app, client):
-    response = client.post("/connexion", data={"email": "toto321@toto.toto", "password": BERNARD_PASSWORD})
+def test_signing_in_gets_a_session(app, client, walk):
+    # The password accepted, the session holds the sign-in waiting for its code.
+    response = walk.password("toto321@toto.toto", BERNARD_PASSWORD)
     assert response.status_code == 303 and session_cookies(response)
+    assert stored_sessions(app) == 1
+    assert walk.login("toto321@toto.toto", BERNARD_PASSWORD).status_code == 303
     assert stored_sessions(app) == 1 and client.get("/espace/").status_code == 200
 
 

@@ -1,8 +1,10 @@
-"""The login form of « Connexion à mon espace professionnel »."""
+"""Forms of « Connexion à mon espace professionnel »: the password, then the e-mailed code."""
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import ValidationError
 
-from ..forms import at_most, required
+from ..domain.signin import CODE_DIGITS, clean_code
+from ..forms import StepForm, at_most, required
 
 
 class LoginForm(FlaskForm):
@@ -10,3 +12,14 @@ class LoginForm(FlaskForm):
                                                 at_most(100, "L'adresse électronique")])
     password = PasswordField("Mot de passe", [required("Saisissez votre mot de passe."),
                                               at_most(200, "Le mot de passe")])
+
+
+class ConfirmationForm(StepForm):
+    code = StringField("Code de confirmation", [required("Saisissez le code de confirmation reçu par courriel."),
+                                                at_most(40, "Le code de confirmation")])
+    remember = BooleanField("Se souvenir de ce navigateur")
+
+    def validate_code(self, field):
+        code = clean_code(field.data)
+        if len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
+            raise ValidationError(f"Le code de confirmation comporte {CODE_DIGITS} chiffres.")

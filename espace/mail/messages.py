@@ -48,6 +48,19 @@ def send_reset_link(space, token, reset):
     mailer().send(reset_message(space, absolute("reset.link", jeton=token), reset.expires_at))
 
 
+def signin_code_message(space, code, row):
+    """The 6-digit code that confirms a sign-in, valid 10 minutes, to the login address."""
+    return compose(space.login_email, "Votre code de confirmation de connexion – espace professionnel",
+                   "signin_code", holder=space.holder_name, code=code, sent=to_paris(row.created_at),
+                   deadline=to_paris(row.expires_at), login_link=absolute("auth.login"),
+                   phone=assistance.PHONE, hours=assistance.HOURS)
+
+
+def send_signin_code(space, code, row):
+    """Deliver a sign-in code (raises DeliveryFailed)."""
+    mailer().send(signin_code_message(space, code, row))
+
+
 def notification_message(space, subject, what, recipient=None, details=None):
     """What happened to the space, when (Paris time), and what to do if it was not the holder."""
     return compose(recipient or space.login_email, f"{subject} – espace professionnel", "notification",

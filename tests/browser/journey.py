@@ -11,6 +11,8 @@ OPTION = "Opter pour l'accès sans certificat"
 ACTIVATION = "Activez votre espace / vos services"
 OPTION_STEPS = ("Numéro d'abonné", "Vérification", "Identifiants", "Question", "Validation")
 ACTIVATION_STEPS = ("Code d'activation", "Identifiants", "Récapitulatif")
+SIGNIN = "Connexion à mon espace professionnel"
+SIGNIN_STEPS = ("Identifiants", "Code de confirmation")
 
 
 def step_title(procedure, steps, n):
@@ -49,6 +51,9 @@ class Mouse:
 
     def press(self, name):
         self.page.get_by_role("button", name=name, exact=True).click()
+
+    def check(self, label):
+        self.page.get_by_label(label, exact=True).check()
 
 
 class Keyboard(Mouse):
@@ -90,6 +95,12 @@ class Keyboard(Mouse):
     def press(self, name):
         self.focus(self.page.get_by_role("button", name=name, exact=True))
         self.page.keyboard.press("Space")
+
+    def check(self, label):
+        box = self.page.get_by_label(label, exact=True)
+        self.focus(box)
+        if not box.is_checked():
+            self.page.keyboard.press("Space")
 
 
 def reach_wizard(page, person):
@@ -153,17 +164,44 @@ def whole_procedure(page, person, arrived):
     person.fill("Adresse électronique", EMAIL)
     person.fill("Mot de passe", PASSWORD)
     person.press("Connexion")
-    expect(page).to_have_url(re.compile(r"/espace/$"))
+    confirm_sign_in(page, person)
     expect(page).to_have_title(f"Mon espace professionnel – {SITE}")
     main = page.get_by_role("main")
     expect(main).to_contain_text(LILA)
     expect(main.get_by_role("cell", name="ROSEMONDE CONSEIL SARL")).to_be_visible()
 
 
-def sign_in(page, email, password):
-    """From the login page into the space: every browser test signs in through here."""
+def signin_code(context):
+    """Read the last e-mailed sign-in code in the development outbox, in a tab of its own."""
+    mailbox = context.new_page()
+    mailbox.goto("/outbox/")
+    mailbox.get_by_role("link", name=re.compile("code de confirmation")).first.click()
+    text = mailbox.locator("pre.mail-text").inner_text()
+    mailbox.close()
+    return re.search(r"code de confirmation : (\d{6})", text).group(1)
+
+
+def confirm_sign_in(page, person, remember=False):
+    """Step 2 of the sign-in: the code from the outbox, then « Valider », into the space."""
+    expect(page).to_have_url(re.compile(r"/connexion/code$"))
+    expect(page).to_have_title(step_title(SIGNIN, SIGNIN_STEPS, 2))
+    page.wait_for_load_state()
+    person.fill("Code de confirmation", signin_code(page.context))
+    if remember:
+        person.check("Se souvenir de ce navigateur")
+    person.press("Valider")
+    expect(page).to_have_url(re.compile(r"/espace/$"))
+
+
+def sign_in(page, email, password, remember=False):
+    """From the login page into the space: every browser test signs in through here.
+
+    A browser remembered for this space goes straight in; any other is asked for the code.
+    """
     page.goto("/connexion")
     labelled(page, "Adresse électronique").fill(email)
     labelled(page, "Mot de passe").fill(password)
     page.get_by_role("button", name="Connexion").click()
-    expect(page).to_have_url(re.compile(r"/espace/$"))
+    expect(page).to_have_url(re.compile(r"/connexion/code$|/espace/$"))
+    if page.url.endswith("/connexion/code"):
+        confirm_sign_in(page, Mouse(page), remember)

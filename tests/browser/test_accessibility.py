@@ -5,7 +5,7 @@ import pytest
 from conftest import CAPTCHA, LILA, LILA_ANSWERS, PASSWORD
 from playwright.sync_api import expect
 
-from .journey import EMAIL, Mouse, activation_code
+from .journey import EMAIL, Mouse, activation_code, confirm_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -146,7 +146,9 @@ def test_every_step_and_error_state(page, audit):
     person.fill("Adresse électronique", EMAIL)
     person.fill("Mot de passe", PASSWORD)
     person.press("Connexion")
-    expect(page).to_have_url(re.compile(r"/espace/$"))
+    expect(page).to_have_url(re.compile(r"/connexion/code$"))
+    audit("connexion-code")  # its error states: test_signin.py
+    confirm_sign_in(page, person)
     audit("espace")
     person.follow("Gérer vos coordonnées")
     audit("espace-coordonnees")

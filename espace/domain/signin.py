@@ -1,0 +1,170 @@
+"""Sign-in confirmation: a 6-digit code e-mailed after the password, and remembered browsers.
+
+After a correct password the session holds only the pending space; the space opens once
+the code is right. A browser the holder chose to remember skips the code for six months,
+as long as its row exists, has not expired and carries the space's current session epoch
+(a new password raises the epoch, so it forgets every remembered browser).
+"""
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from ..models import PENDING, SUPERSEDED, USED, Device, SigninCode, Space, db
+from .clock import french_datetime
+from .errors import DeliveryFailed, Refused
+from .hashing import sha256_hex
+
+CODE_DIGITS = 6
+CODE_VALIDITY = timedelta(minutes=10)
+MAX_TRIES = 5  # per code; then a new code is needed
+MAX_CODES = 5  # codes sent to one space per CODE_WINDOW, resends included
+CODE_WINDOW = timedelta(hours=1)
+DEVICE_LIFETIME = timedelta(days=183)  # six months
+
+CODE_WRONG = "Le code de confirmation est incorrect. Il vous reste {left} essai{s}."
+CODE_WRONG_LAST = (
+    f"Le code de confirmation est incorrect. Après {MAX_TRIES} essais, ce code n'est plus valable : "
+    "cliquez sur « Renvoyer un code » pour en recevoir un nouveau."
+)
+CODE_DEAD = (
+    "Ce code de confirmation n'est plus valable (délai de 10 minutes dépassé, "
+    f"{MAX_TRIES} essais atteints ou nouveau code envoyé) : "
+    "cliquez sur « Renvoyer un code » pour en recevoir un nouveau."
+)
+TOO_MANY_CODES = (
+    f"{MAX_CODES} codes de confirmation ont été envoyés pour cet espace en moins d'une heure : "
+    "vous pourrez en demander un nouveau {when} (heure de Paris)."
+)
+MAIL_FAILED = (
+    "Le courriel contenant le code de confirmation n'a pas pu être envoyé : "
+    "réessayez dans quelques minutes avec « Renvoyer un code »."
+)
+
+
+def new_code():
+    return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def clean_code(raw):
+    """« 123 456 » as typed or pasted from the e-mail → « 123456 »."""
+    return "".join((raw or "").split())
+
+
+def code_digest(code, key):
+    """A keyed hash: a million codes are hashed in a second, so a plain hash would not hide one."""
+    key = key.encode() if isinstance(key, str) else key
+    return hmac.new(key, b"signin-code:" + code.encode(), hashlib.sha256).hexdigest()
+
+
+def send_code(space, now, key, send):
+    """A new code for this space, superseding its earlier one; e-mailed by `send(space, code, row)`.
+
+    In one transaction: if sending fails, nothing is kept. At most MAX_CODES per CODE_WINDOW.
+    """
+    code = new_code()
+    try:
+        with db.atomic():
+            # A write first: concurrent sends for one space queue here, so the count below holds.
+            Space.update({Space.id: Space.id}).where(Space.id == space.id).execute()
+            recent = (SigninCode.select(SigninCode.created_at)
+                      .where((SigninCode.space == space.id) & (SigninCode.created_at > now - CODE_WINDOW))
+                      .order_by(SigninCode.created_at))
+            if recent.count() >= MAX_CODES:
+                again = recent.first().created_at + CODE_WINDOW
+                raise Refused(TOO_MANY_CODES.format(when=french_datetime(again)), "code")
+            SigninCode.update(state=SUPERSEDED).where(
+                (SigninCode.space == space.id) & (SigninCode.state == PENDING)).execute()
+            row = SigninCode.create(space=space.id, code_hash=code_digest(code, key),
+                                    created_at=now, expires_at=now + CODE_VALIDITY)
+            send(space, code, row)
+    except DeliveryFailed:
+        raise Refused(MAIL_FAILED, "code")
+    return row
+
+
+def confirm(space_id, code, now, key):
+    """The space, if `code` is its current code; each try is spent before the comparison.
+
+    Refusals carry the field `code`; a wrong code also the event `signin_code_failed`.
+    """
+    current = (SigninCode.select()
+               .where((SigninCode.space == space_id) & (SigninCode.state == PENDING))
+               .order_by(SigninCode.id.desc()).first())
+    if current is None:
+        raise Refused(CODE_DEAD, "code")
+    with db.atomic():
+        # Conditional: parallel guesses cannot take more than MAX_TRIES between them.
+        spent = (SigninCode.update(tries=SigninCode.tries + 1)
+                 .where((SigninCode.id == current.id) & (SigninCode.state == PENDING)
+                        & (SigninCode.tries < MAX_TRIES) & (SigninCode.expires_at > now))
+                 .execute())
+        rank = SigninCode.select(SigninCode.tries).where(SigninCode.id == current.id).scalar()
+    if not spent:
+        raise Refused(CODE_DEAD, "code")
+    if not hmac.compare_digest(current.code_hash, code_digest(clean_code(code), key)):
+        left = MAX_TRIES - rank
+        message = CODE_WRONG.format(left=left, s="s" if left > 1 else "") if left else CODE_WRONG_LAST
+        raise Refused(message, "code", event="signin_code_failed")
+    used = (SigninCode.update(state=USED, used_at=now)
+            .where((SigninCode.id == current.id) & (SigninCode.state == PENDING)).execute())
+    if not used:  # the same code, confirmed at the same moment by another request
+        raise Refused(CODE_DEAD, "code")
+    return Space.get_by_id(space_id)
+
+
+def remember_device(space, now):
+    """« Se souvenir de ce navigateur »: a new random device id (for the cookie); its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    Device.create(space=space.id, token_hash=sha256_hex(token), session_epoch=space.session_epoch,
+                  created_at=now, last_used_at=now, expires_at=now + DEVICE_LIFETIME)
+    return token
+
+
+def recognised_device(space, token, now):
+    """Whether this device id was remembered for this space and still holds; a dead one is forgotten."""
+    if not token:
+        return False
+    device = Device.get_or_none(Device.token_hash == sha256_hex(token))
+    if device is None or device.space_id != space.id:
+        return False
+    if device.expires_at <= now or device.session_epoch != space.session_epoch:
+        device.delete_instance()
+        return False
+    Device.update(last_used_at=now).where(Device.id == device.id).execute()
+    return True
+
+
+def forget_devices(space_id):
+    """Every remembered browser of the space needs the code again (call it at each password change)."""
+    return Device.delete().where(Device.space == space_id).execute()
+
+
+def purge_expired(now):
+    """Codes past the sending window (all expired by then) and dead devices; returns how many went."""
+    codes = SigninCode.delete().where(SigninCode.created_at <= now - CODE_WINDOW).execute()
+    stale = Device.select(Device.id).join(Space).where(Device.session_epoch != Space.session_epoch)
+    devices = Device.delete().where((Device.expires_at <= now) | Device.id.in_(stale)).execute()
+    return codes + devices
+
+
+class DeviceSeal:
+    """The device cookie's value: the device id, signed with the app's secret (itsdangerous)."""
+
+    def __init__(self, secret):
+        self._serializer = URLSafeTimedSerializer(secret, salt="espace.device")
+
+    def seal(self, token):
+        return self._serializer.dumps(token)
+
+    def open(self, value):
+        """The device id, or None for a missing, forged, tampered or too old cookie."""
+        if not value:
+            return None
+        try:
+            token = self._serializer.loads(value, max_age=int(DEVICE_LIFETIME.total_seconds()))
+        except BadData:
+            return None
+        return token if isinstance(token, str) else None

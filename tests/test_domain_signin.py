@@ -1,0 +1,351 @@
+"""espace.domain.signin: the e-mailed sign-in code, remembered browsers, the purge."""
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from conftest import BERNARD, LILA
+from itsdangerous import URLSafeTimedSerializer
+
+from espace.domain import signin
+from espace.domain.errors import DeliveryFailed, Refused
+from espace.domain.hashing import sha256_hex
+from espace.models import PENDING, SUPERSEDED, USED, Device, SigninCode, Space
+
+T0 = datetime(2030, 1, 15, 9, 26, 30)  # 10h26 in Paris
+KEY = "test-secret"
+SECOND = timedelta(seconds=1)
+
+
+class Outbox:
+    """Stands in for the mailer: keeps what `send` was given."""
+
+    def __init__(self):
+        self.sent = []
+
+    def __call__(self, space, code, row):
+        self.sent.append((space.id, code, row.id))
+
+    @property
+    def code(self):
+        return self.sent[-1][1]
+
+
+def failing_send(space, code, row):
+    raise DeliveryFailed("smtp down")
+
+
+@pytest.fixture
+def bernard(dbc):
+    return Space.by_number(BERNARD)
+
+
+@pytest.fixture
+def lila(dbc):
+    return Space.by_number(LILA)
+
+
+def send(space, now=T0, outbox=None):
+    outbox = outbox or Outbox()
+    signin.send_code(space, now, KEY, outbox)
+    return outbox.code
+
+
+def wrong_of(code):
+    return f"{(int(code) + 1) % 10 ** 6:06d}"
+
+
+def refusal(call):
+    with pytest.raises(Refused) as caught:
+        call()
+    return caught.value
+
+
+# --- the code ----------------------------------------------------------------------
+
+
+def test_new_code_is_six_digits_from_the_whole_range(monkeypatch):
+    asked = []
+    monkeypatch.setattr(signin.secrets, "randbelow", lambda n: asked.append(n) or 42)
+    assert signin.new_code() == "000042"
+    assert asked == [1_000_000]
+
+
+def test_new_codes_are_random_digits():
+    codes = {signin.new_code() for _ in range(50)}
+    assert len(codes) > 45 and all(len(c) == 6 and c.isdigit() for c in codes)
+
+
+@pytest.mark.parametrize("raw, clean", [(" 123 456 ", "123456"), ("123456\n", "123456"), (None, ""), ("", "")])
+def test_clean_code(raw, clean):
+    assert signin.clean_code(raw) == clean
+
+
+def test_code_digest_is_an_hmac_of_the_code_under_the_key():
+    expected = hmac.new(b"test-secret", b"signin-code:123456", hashlib.sha256).hexdigest()
+    assert signin.code_digest("123456", KEY) == expected == signin.code_digest("123456", b"test-secret")
+    assert signin.code_digest("123456", "other") != expected
+    assert signin.code_digest("123457", KEY) != expected
+    assert signin.code_digest("123456", KEY) != sha256_hex("123456")
+
+
+def test_send_code_stores_only_its_digest_and_sends_it(bernard):
+    outbox = Outbox()
+    row = signin.send_code(bernard, T0, KEY, outbox)
+    stored = SigninCode.get_by_id(row.id)
+    assert outbox.sent == [(bernard.id, outbox.code, row.id)]
+    assert stored.code_hash == signin.code_digest(outbox.code, KEY) and outbox.code not in stored.code_hash
+    assert (stored.space_id, stored.state, stored.tries) == (bernard.id, PENDING, 0)
+    assert stored.created_at == T0 and stored.expires_at == T0 + timedelta(minutes=10)
+    assert stored.used_at is None
+
+
+def test_a_new_code_supersedes_the_earlier_one_of_that_space_only(bernard, lila):
+    first = signin.send_code(bernard, T0, KEY, Outbox())
+    others = signin.send_code(lila, T0, KEY, Outbox())
+    second = signin.send_code(bernard, T0 + SECOND, KEY, Outbox())
+    states = {r.id: r.state for r in SigninCode.select()}
+    assert states == {first.id: SUPERSEDED, others.id: PENDING, second.id: PENDING}
+
+
+def test_mail_failure_keeps_nothing(bernard):
+    earlier = signin.send_code(bernard, T0, KEY, Outbox())
+    refused = refusal(lambda: signin.send_code(bernard, T0 + SECOND, KEY, failing_send))
+    assert (refused.message, refused.field) == (signin.MAIL_FAILED, "code")
+    assert [(r.id, r.state) for r in SigninCode.select()] == [(earlier.id, PENDING)]
+
+
+def test_five_codes_an_hour_then_the_time_of_the_next(bernard, lila):
+    for minute in range(signin.MAX_CODES):
+        send(bernard, T0 + timedelta(minutes=minute))
+    refused = refusal(lambda: send(bernard, T0 + timedelta(minutes=30)))
+    assert refused.field == "code"
+    # The first code went at 10h26m30s (Paris): a new one at 11h26m30s, said as 11h27.
+    assert refused.message == signin.TOO_MANY_CODES.format(when="le 15/01/2030 à 11h27")
+    assert "5 codes de confirmation" in refused.message
+    assert SigninCode.select().count() == signin.MAX_CODES
+    send(lila, T0 + timedelta(minutes=30))  # another space is not concerned
+
+
+def test_the_hour_is_counted_to_the_second(bernard):
+    for _ in range(signin.MAX_CODES):
+        send(bernard, T0)
+    with pytest.raises(Refused):
+        send(bernard, T0 + timedelta(hours=1) - SECOND)
+    send(bernard, T0 + timedelta(hours=1))
+
+
+# --- confirming ----------------------------------------------------------------------
+
+
+def test_the_right_code_opens_the_space_once(bernard):
+    code = send(bernard)
+    assert signin.confirm(bernard.id, code, T0 + timedelta(minutes=1), KEY).id == bernard.id
+    row = SigninCode.get()
+    assert (row.state, row.used_at, row.tries) == (USED, T0 + timedelta(minutes=1), 1)
+    replay = refusal(lambda: signin.confirm(bernard.id, code, T0 + timedelta(minutes=2), KEY))
+    assert (replay.message, replay.field, replay.event) == (signin.CODE_DEAD, "code", None)
+
+
+def test_a_code_typed_with_spaces_is_accepted(bernard):
+    code = send(bernard)
+    assert signin.confirm(bernard.id, f" {code[:3]} {code[3:]} ", T0, KEY).id == bernard.id
+
+
+def test_wrong_codes_say_how_many_tries_are_left(bernard):
+    code = send(bernard)
+    wrong = f"{(int(code) + 1) % 10 ** 6:06d}"
+    messages = []
+    for _ in range(signin.MAX_TRIES):
+        refused = refusal(lambda: signin.confirm(bernard.id, wrong, T0, KEY))
+        assert (refused.field, refused.event) == ("code", "signin_code_failed")
+        messages.append(refused.message)
+    assert messages == [
+        "Le code de confirmation est incorrect. Il vous reste 4 essais.",
+        "Le code de confirmation est incorrect. Il vous reste 3 essais.",
+        "Le code de confirmation est incorrect. Il vous reste 2 essais.",
+        "Le code de confirmation est incorrect. Il vous reste 1 essai.",
+        signin.CODE_WRONG_LAST,
+    ]
+    assert "Après 5 essais" in signin.CODE_WRONG_LAST
+    # Five tries spent: even the right code needs a new one now, and no further try is counted.
+    dead = refusal(lambda: signin.confirm(bernard.id, code, T0, KEY))
+    assert (dead.message, dead.field, dead.event) == (signin.CODE_DEAD, "code", None)
+    assert SigninCode.get().tries == signin.MAX_TRIES and SigninCode.get().state == PENDING
+
+
+def test_the_fifth_try_may_be_the_right_one(bernard):
+    code = send(bernard)
+    wrong = f"{(int(code) + 1) % 10 ** 6:06d}"
+    for _ in range(signin.MAX_TRIES - 1):
+        with pytest.raises(Refused):
+            signin.confirm(bernard.id, wrong, T0, KEY)
+    assert signin.confirm(bernard.id, code, T0, KEY).id == bernard.id
+
+
+def test_a_code_lives_ten_minutes_to_the_second(bernard):
+    code = send(bernard)
+    dead = refusal(lambda: signin.confirm(bernard.id, code, T0 + timedelta(minutes=10), KEY))
+    assert (dead.message, dead.field) == (signin.CODE_DEAD, "code") and SigninCode.get().tries == 0
+    assert signin.confirm(bernard.id, code, T0 + timedelta(minutes=10) - SECOND, KEY).id == bernard.id
+
+
+def test_only_the_latest_code_counts(bernard, monkeypatch):
+    codes = iter(["111111", "222222"])
+    monkeypatch.setattr(signin, "new_code", lambda: next(codes))
+    send(bernard)
+    send(bernard, T0 + SECOND)
+    refused = refusal(lambda: signin.confirm(bernard.id, "111111", T0 + SECOND, KEY))
+    assert refused.event == "signin_code_failed"
+    assert signin.confirm(bernard.id, "222222", T0 + SECOND, KEY).id == bernard.id
+
+
+def test_no_code_or_another_space_s_code_is_refused(bernard, lila):
+    none = refusal(lambda: signin.confirm(bernard.id, "123456", T0, KEY))
+    assert (none.message, none.field, none.event) == (signin.CODE_DEAD, "code", None)
+    code = send(lila)
+    assert refusal(lambda: signin.confirm(bernard.id, code, T0, KEY)).message == signin.CODE_DEAD
+    assert signin.confirm(lila.id, code, T0, KEY).id == lila.id
+
+
+def test_tries_left_are_those_of_the_current_code(bernard, lila):
+    send(lila)
+    for _ in range(2):  # another space's code: two tries spent
+        with pytest.raises(Refused):
+            signin.confirm(lila.id, "not-it", T0, KEY)
+    code = send(bernard)
+    refused = refusal(lambda: signin.confirm(bernard.id, wrong_of(code), T0, KEY))
+    assert refused.message.endswith("Il vous reste 4 essais.")
+
+
+def test_a_code_confirmed_elsewhere_at_the_same_moment_opens_nothing(bernard, lila, monkeypatch):
+    """The race a second request could win between the try and the use: single use still holds."""
+    code = send(bernard)
+    other = send(lila)
+    genuine = signin.hmac.compare_digest
+
+    def confirmed_meanwhile(a, b):
+        SigninCode.update(state=USED).where(SigninCode.space == bernard.id).execute()
+        return genuine(a, b)
+
+    monkeypatch.setattr(signin.hmac, "compare_digest", confirmed_meanwhile)
+    lost = refusal(lambda: signin.confirm(bernard.id, code, T0, KEY))
+    assert (lost.message, lost.field, lost.event) == (signin.CODE_DEAD, "code", None)
+    assert SigninCode.get(SigninCode.space == lila.id).state == PENDING
+    monkeypatch.setattr(signin.hmac, "compare_digest", genuine)
+    assert signin.confirm(lila.id, other, T0, KEY).id == lila.id
+
+
+def test_the_key_matters(bernard):
+    code = send(bernard)
+    refused = refusal(lambda: signin.confirm(bernard.id, code, T0, "another-secret"))
+    assert refused.event == "signin_code_failed"
+
+
+# --- remembered browsers -------------------------------------------------------------
+
+
+def test_remember_device_keeps_only_a_hash_and_the_epoch(bernard):
+    Space.update(session_epoch=3).where(Space.id == bernard.id).execute()
+    bernard = Space.get_by_id(bernard.id)
+    token = signin.remember_device(bernard, T0)
+    device = Device.get()
+    assert len(token) == 43 and token != signin.remember_device(bernard, T0)  # 256 random bits
+    assert device.token_hash == sha256_hex(token) and token not in device.token_hash
+    assert (device.space_id, device.session_epoch) == (bernard.id, 3)
+    assert device.created_at == device.last_used_at == T0
+    assert device.expires_at == T0 + timedelta(days=183)
+
+
+def test_a_remembered_device_is_recognised_and_its_use_noted(bernard):
+    token = signin.remember_device(bernard, T0)
+    other = signin.remember_device(bernard, T0)
+    later = T0 + timedelta(days=183) - SECOND
+    assert signin.recognised_device(bernard, token, later) is True
+    assert Device.get(Device.token_hash == sha256_hex(token)).last_used_at == later
+    assert Device.get(Device.token_hash == sha256_hex(other)).last_used_at == T0
+
+
+@pytest.mark.parametrize("token", [None, "", "not-a-device"])
+def test_no_or_unknown_device(bernard, token):
+    signin.remember_device(bernard, T0)
+    assert signin.recognised_device(bernard, token, T0) is False
+    assert Device.get().last_used_at == T0
+
+
+def test_a_device_of_another_space_is_not_recognised_nor_forgotten(bernard, lila):
+    token = signin.remember_device(lila, T0)
+    assert signin.recognised_device(bernard, token, T0 + SECOND) is False
+    assert Device.get().last_used_at == T0
+
+
+def test_after_six_months_the_device_is_forgotten(bernard):
+    token = signin.remember_device(bernard, T0)
+    assert signin.recognised_device(bernard, token, T0 + timedelta(days=183)) is False
+    assert Device.select().count() == 0
+
+
+def test_a_new_session_epoch_forgets_the_device(bernard):
+    token = signin.remember_device(bernard, T0)
+    Space.update(session_epoch=Space.session_epoch + 1).where(Space.id == bernard.id).execute()
+    assert signin.recognised_device(Space.get_by_id(bernard.id), token, T0) is False
+    assert Device.select().count() == 0
+
+
+def test_forget_devices_of_one_space(bernard, lila):
+    tokens = [signin.remember_device(bernard, T0) for _ in range(2)]
+    kept = signin.remember_device(lila, T0)
+    assert signin.forget_devices(bernard.id) == 2
+    assert not any(signin.recognised_device(bernard, t, T0) for t in tokens)
+    assert signin.recognised_device(lila, kept, T0)
+
+
+# --- purge ---------------------------------------------------------------------------
+
+
+def test_purge_expired(bernard, lila):
+    now = T0 + timedelta(hours=1)
+    old_code = signin.send_code(bernard, T0, KEY, Outbox())  # past the sending window
+    recent_code = signin.send_code(lila, T0 + SECOND, KEY, Outbox())  # still counted for the limit
+    living = signin.remember_device(bernard, now - timedelta(days=183) + SECOND)
+    signin.remember_device(bernard, now - timedelta(days=183))  # expires exactly now
+    signin.remember_device(lila, T0)
+    Space.update(session_epoch=Space.session_epoch + 1).where(Space.id == lila.id).execute()
+    assert signin.purge_expired(now) == 3
+    assert [r.id for r in SigninCode.select()] == [recent_code.id] and old_code.id != recent_code.id
+    assert [d.token_hash for d in Device.select()] == [sha256_hex(living)]
+    assert signin.purge_expired(now) == 0
+
+
+# --- the device cookie's seal --------------------------------------------------------
+
+
+def test_seal_round_trip_and_refusals():
+    seal = signin.DeviceSeal(KEY)
+    value = seal.seal("device-id")
+    assert value != "device-id" and seal.open(value) == "device-id"
+    head, _, signature = value.rpartition(".")
+    tampered = head + "." + ("A" if signature[0] != "A" else "B") + signature[1:]
+    for bad in (None, "", "device-id", tampered, value + "x", signin.DeviceSeal("other").seal("device-id"),
+                URLSafeTimedSerializer(KEY, salt="another-use").dumps("device-id")):
+        assert seal.open(bad) is None, bad
+
+
+def test_seal_is_itsdangerous_with_its_own_salt():
+    made_elsewhere = URLSafeTimedSerializer(KEY, salt="espace.device").dumps("device-id")
+    assert signin.DeviceSeal(KEY).open(made_elsewhere) == "device-id"
+
+
+def test_seal_holds_only_text():
+    forged = URLSafeTimedSerializer(KEY, salt="espace.device").dumps({"d": "x"})
+    assert signin.DeviceSeal(KEY).open(forged) is None
+
+
+def test_seal_dies_after_six_months():
+    with time_machine.travel(T0, tick=False):
+        value = signin.DeviceSeal(KEY).seal("device-id")
+    with time_machine.travel(T0 + timedelta(days=183), tick=False):
+        assert signin.DeviceSeal(KEY).open(value) == "device-id"
+    with time_machine.travel(T0 + timedelta(days=183, seconds=2), tick=False):
+        assert signin.DeviceSeal(KEY).open(value) is None
