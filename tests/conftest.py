@@ -122,9 +122,13 @@ def code_from(message):
     return re.search(r"code d'activation : (\w{12})", message.text_body).group(1)
 
 
+def signin_code_in(text):
+    """The 6-digit code in the text of a sign-in confirmation message."""
+    return re.search(r"code de confirmation : (\d{6})", text).group(1)
+
+
 def signin_code_from(message):
-    """The 6-digit code of a sign-in confirmation message."""
-    return re.search(r"code de confirmation : (\d{6})", message.text_body).group(1)
+    return signin_code_in(message.text_body)
 
 
 def signin_code_of(app, email):

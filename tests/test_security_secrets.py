@@ -11,7 +11,7 @@ import re
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import CAPTCHA, LILA, PASSWORD, settings_for
+from conftest import CAPTCHA, LILA, PASSWORD, settings_for, signin_code_in
 from live_server import Browser, LiveServer, free_port
 
 from espace import create_app
@@ -74,8 +74,7 @@ def whole_run(make_app, tmp_path):
         step("/activation/recapitulatif", expect=200)
         step("/connexion", {"email": NEW_EMAIL, "password": WRONG_PASSWORD}, expect=422)
         step("/connexion", {"email": NEW_EMAIL, "password": PASSWORD})
-        signin_code = re.search(r"code de confirmation : (\d{6})",
-                                inbox.messages[-1].get_body(("plain",)).get_content()).group(1)
+        signin_code = signin_code_in(inbox.messages[-1].get_body(("plain",)).get_content())
         wrong_code = f"{(int(signin_code) + 1) % 10 ** 6:06d}"
         step("/connexion/code", {"code": wrong_code}, expect=422)
         step("/connexion/code", {"code": signin_code, "remember": "y"})
