@@ -16,6 +16,7 @@ from .domain.seed import seed_demo
 from .extensions import csrf, limiter, server_sessions
 from .mail import mailer_from_config
 from .models import db
+from .web import template_context
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -138,12 +139,7 @@ def register_hooks(app):
         if request.method == "POST" and request.is_json:
             abort(415)
 
-    @app.context_processor
-    def _layout():
-        fragment = request.headers.get("HX-Request") == "true" and not request.headers.get(
-            "HX-Boosted"
-        )
-        return {"base_layout": "_fragment.html" if fragment else "base.html"}
+    app.context_processor(template_context)
 
     @app.after_request
     def _security_headers(response):

@@ -1,15 +1,11 @@
 """« Connexion à mon espace professionnel », logout and the space behind it."""
 import pytest
 
-from conftest import BERNARD, BERNARD_PASSWORD
+from conftest import BERNARD, BERNARD_PASSWORD, log_in, plain, signed_in, text
 from espace.domain.login import MAX_LOGIN_FAILURES
 from espace.models import Space, db
 
 GENERIC = "Adresse électronique ou mot de passe incorrect."
-
-
-def text(response):
-    return response.get_data(as_text=True)
 
 
 def test_login_page_has_the_seed_links(client):
@@ -64,10 +60,9 @@ def test_login_attempts_are_limited_per_space(walk, app):
 
 
 def test_session_id_changes_at_login(walk, client):
-    client.get("/opter/numero")
     walk.number()
     before = client.get_cookie("espace_session").value
-    walk.login("toto321@toto.toto", BERNARD_PASSWORD)
+    log_in(client, "toto321@toto.toto", BERNARD_PASSWORD)
     assert client.get_cookie("espace_session").value != before
 
 
@@ -86,12 +81,20 @@ def test_coordinates_show_the_recap_again(walk, client):
     assert pdf.mimetype == "application/pdf"
 
 
-def test_logout_ends_the_space_session(walk, client):
-    walk.login("toto321@toto.toto", BERNARD_PASSWORD)
-    assert client.post("/deconnexion").status_code == 303
-    assert client.get("/espace/").status_code == 303
+def test_logout_ends_the_space_session(client):
+    log_in(client, "toto321@toto.toto", BERNARD_PASSWORD)
+    response = client.post("/deconnexion")
+    assert response.status_code == 303 and response.location.endswith("/connexion")
+    assert not signed_in(client)
+    response = client.get("/espace/")
+    assert response.status_code == 303 and response.location.endswith("/connexion")
 
 
-def test_forgotten_password_page(client):
-    page = text(client.get("/mot-de-passe-oublie"))
-    assert "Mot de passe oublié" in page and "0809 400 210" not in page or "assistance" in page
+def test_forgotten_password_page_says_what_to_do_and_leads_to_assistance(client):
+    response = client.get("/mot-de-passe-oublie")
+    assert response.status_code == 200
+    page = plain(response)
+    assert "<h1>Mot de passe oublié</h1>" in page
+    assert "numéro d'abonné et de la réponse à votre question de confiance" in page
+    assert "contactez l'assistance" in page and 'href="/aide"' in page
+    assert 'href="/connexion"' in page

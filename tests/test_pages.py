@@ -1,9 +1,7 @@
 """Public pages: home, fiches, option page, help, accessibility, errors."""
 import pytest
 
-
-def text(response):
-    return response.get_data(as_text=True)
+from conftest import plain, text
 
 
 def test_home_has_the_button(client):
@@ -19,9 +17,20 @@ def test_fiches_list_has_ep1_to_ep6(client):
     assert 'href="/fiches/ep4"' in page
 
 
-@pytest.mark.parametrize("slug", ["ep1", "ep2", "ep3", "ep5", "ep6", "ep-sl"])
-def test_other_fiches_are_help_text(client, slug):
-    assert client.get(f"/fiches/{slug}").status_code == 200
+@pytest.mark.parametrize("slug, title", [
+    ("ep1", "Conditions générales d'utilisation de l'espace professionnel"),
+    ("ep2", "Créer un espace professionnel expert"),
+    ("ep3", "Modifier les coordonnées de votre espace professionnel"),
+    ("ep5", "Changer d'adresse électronique de connexion ou de mot de passe"),
+    ("ep6", "Mot de passe oublié"),
+    ("ep-sl", "Créer un espace professionnel simplifié et adhérer aux services"),
+])
+def test_other_fiches_are_help_text(client, slug, title):
+    response = client.get(f"/fiches/{slug}")
+    assert response.status_code == 200
+    page = plain(response)
+    assert f"<h1>Fiche {slug.upper()} : {title}</h1>" in page
+    assert "n'est pas proposée en ligne par ce service" in page and 'href="/aide"' in page
 
 
 def test_unknown_fiche_is_a_french_404(client):

@@ -21,8 +21,8 @@ MONTHS = (
 
 
 def french_date(moment):
-    """21 août 2023"""
-    local = to_paris(moment)
+    """21 août 2023, for a moment (UTC, shown in Paris time) or a calendar date."""
+    local = to_paris(moment) if isinstance(moment, datetime) else moment
     day = "1er" if local.day == 1 else str(local.day)
     return f"{day} {MONTHS[local.month - 1]} {local.year}"
 

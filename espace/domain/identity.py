@@ -8,7 +8,8 @@ from .clock import french_datetime
 from .errors import Refused
 from .throttle import Locked, Throttle
 
-NUMBER_RE = re.compile(r"[0-9]{14}")  # ASCII digits only: \d also matches other scripts
+NUMBER_DIGITS = 14
+NUMBER_RE = re.compile(f"[0-9]{{{NUMBER_DIGITS}}}")  # ASCII digits only: \d also matches other scripts
 MAX_ANSWER_FAILURES = 5
 ANSWER_LOCK = timedelta(hours=1)
 

@@ -11,9 +11,9 @@ def absolute(endpoint):
 
 
 def activation_message(space, request, code):
-    """The e-mail with the 12-character code, the activation link and the 48 h deadline."""
+    """The e-mail with the 12-character code, the activation link and the deadline."""
     context = {
-        "holder": f"{space.first_name} {space.last_name}",
+        "holder": space.holder_name,
         "code": code,
         "link": absolute("activation.code"),
         "deadline": to_paris(request.expires_at),

@@ -55,7 +55,8 @@ class CredentialsForm(FlaskForm):
 class QuestionForm(FlaskForm):
     question = SelectField(
         "Question de confiance",
-        choices=[SelectChoice(q) for q in TRUST_QUESTIONS],
+        # An empty first choice, so that the browser's `required` can catch « nothing chosen ».
+        choices=[SelectChoice("", "Choisissez une question")] + [SelectChoice(q) for q in TRUST_QUESTIONS],
         validate_choice=False,
     )
     answer = StringField(
