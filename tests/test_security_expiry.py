@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from conftest import BERNARD_PASSWORD, LILA, PASSWORD, Walk, plain
+from conftest import BERNARD_PASSWORD, LILA, PASSWORD, Walk, log_in, plain, signed_in
 
 from espace import captcha
 from espace.domain.activation import CODE_EXPIRED, CODE_VALIDITY
@@ -149,12 +149,15 @@ def test_session_fixed_before_login_is_worthless_after(app):
 
 def test_session_id_of_a_logged_out_space_no_longer_opens_it(app):
     client = app.test_client()
-    client.post("/connexion", data={"email": "toto321@toto.toto", "password": BERNARD_PASSWORD})
+    log_in(client, "toto321@toto.toto", BERNARD_PASSWORD)
     stolen = client.get_cookie("espace_session").value
-    client.post("/deconnexion")
     thief = app.test_client()
     thief.set_cookie("espace_session", stolen)
-    assert thief.get("/espace/").status_code == 303
+    assert signed_in(thief)  # while the holder is signed in, the stolen id opens the space
+    assert client.post("/deconnexion").status_code == 303
+    assert not signed_in(thief)
+    response = thief.get("/espace/")
+    assert response.status_code == 303 and response.location.endswith("/connexion")
 
 
 # --- the back button -----------------------------------------------------------------
