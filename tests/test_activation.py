@@ -48,6 +48,17 @@ def test_captcha_image_and_audio_have_the_same_text(client, app):
         assert s["captcha"]["text"] == CAPTCHA  # both were made from this one challenge
 
 
+def test_ecouter_l_extrait_sonore_plays_in_the_browser_and_can_still_be_downloaded(client):
+    page = plain(client.get("/activation/"))
+    listen = re.search(r'<a href="([^"]+)"([^>]*)>Ecouter l\'extrait sonore', page)
+    href, attributes = listen.groups()
+    assert "download" not in attributes and 'data-play-audio="captcha-audio"' in attributes
+    assert '<audio id="captcha-audio" controls' in page
+    sound = client.get(href)
+    assert sound.mimetype == "audio/wav" and sound.headers["Content-Disposition"].startswith("inline")
+    assert re.search(r'<a href="[^"]+" download="extrait-sonore.wav">Télécharger l', page)
+
+
 def test_captcha_is_random_without_the_test_value(make_app):
     app = make_app(CAPTCHA_TEST_TEXT="")
     texts = set()

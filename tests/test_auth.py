@@ -1,4 +1,6 @@
 """« Connexion à mon espace professionnel », logout and the space behind it."""
+import re
+
 import pytest
 
 from conftest import BERNARD, BERNARD_PASSWORD, log_in, plain, signed_in, text
@@ -14,7 +16,15 @@ def test_login_page_has_the_seed_links(client):
                     "Mot de passe oublié", "Création de mon espace professionnel",
                     "Activation de mon espace / mes services", "Aide : accéder aux fiches pratiques"):
         assert wording in page
-    assert 'autocomplete="current-password"' in page and 'autocomplete="username"' in page
+    assert 'autocomplete="current-password"' in page
+
+
+def test_login_address_field_is_a_valid_username_field(client):
+    """autocomplete="username" is not allowed on type="email": a text input with the e-mail keyboard."""
+    page = text(client.get("/connexion"))
+    field = re.search(r'<input[^>]*name="email"[^>]*>', page).group(0)
+    for attribute in ('type="text"', 'inputmode="email"', 'autocomplete="username"'):
+        assert attribute in field
 
 
 def test_login_opens_the_space(walk, client):

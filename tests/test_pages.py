@@ -1,4 +1,6 @@
 """Public pages: home, fiches, option page, help, accessibility, errors."""
+import re
+
 import pytest
 
 from conftest import plain, text
@@ -53,3 +55,22 @@ def test_every_page_links_the_accessibility_statement(client):
 def test_wrong_method_is_a_french_405(client):
     response = client.put("/opter/numero")
     assert response.status_code == 405 and "Méthode non autorisée" in text(response)
+
+
+PAGES = ["/", "/fiches", "/fiches/ep4", "/fiches/ep1", "/aide", "/accessibilite", "/connexion",
+         "/mot-de-passe-oublie", "/opter/numero", "/activation/", "/page-qui-n-existe-pas"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_links_the_icon_and_has_a_description(client, url):
+    page = text(client.get(url))
+    assert '<link rel="icon" href="/static/favicon.ico"' in page
+    description = re.search(r'<meta name="description" content="([^"]*)">', page)
+    assert description and len(description.group(1)) > 50
+
+
+def test_the_icon_is_served_where_it_is_linked_and_where_browsers_look_for_it(client):
+    for url in ("/static/favicon.ico", "/favicon.ico"):
+        with client.get(url) as response:
+            assert response.status_code == 200, url
+            assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
