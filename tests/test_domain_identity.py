@@ -12,7 +12,7 @@ from espace.domain.identity import (
     creation_date_of,
     find_certificate_space,
     is_valid_number,
-    normalise_answer,
+    fold_trust_answer,
     verify_trust_answers,
 )
 from espace.models import Space
@@ -41,11 +41,11 @@ def test_subscriber_number_tells_its_creation_date(number, created):
 
 @pytest.mark.parametrize("given", ["Pêche", "peche", "PECHE", "  pêche ", "PÊCHE"])
 def test_answers_ignore_case_accents_and_surplus_spaces(given):
-    assert normalise_answer(given) == "peche"
+    assert fold_trust_answer(given) == "peche"
 
 
 def test_answers_collapse_inner_spaces():
-    assert normalise_answer("Saint   Étienne") == normalise_answer("saint etienne")
+    assert fold_trust_answer("Saint   Étienne") == fold_trust_answer("saint etienne")
 
 
 def test_unknown_number_is_refused(dbc):

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import ValidationError
 
-from ..domain.activation import CODE_LENGTH
+from ..domain.activation import CODE_LENGTH, clean_code
 from ..forms import EMAIL_MAX, at_most, required, valid_email
 
 
@@ -20,7 +20,7 @@ class CodeForm(FlaskForm):
     )
 
     def validate_code(self, field):
-        if len("".join(field.data.split())) != CODE_LENGTH:
+        if len(clean_code(field.data)) != CODE_LENGTH:
             raise ValidationError(f"Le code d'activation comporte {CODE_LENGTH} caractères.")
 
 

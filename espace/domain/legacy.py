@@ -2,7 +2,7 @@
 from datetime import date
 
 from .errors import Refused
-from .identity import clean_number, is_valid_number, normalise_answer
+from .identity import clean_number, fold_trust_answer, is_valid_number
 from ..models import ACCESS_CERTIFICATE, Dossier, LegacyTrustAnswer, Service, Space, db
 
 REQUIRED = ("subscriber_number", "last_name", "first_name", "answers")
@@ -48,7 +48,7 @@ def import_spaces(records, hasher):
             )
             for position, item in enumerate(record["answers"], start=1):
                 LegacyTrustAnswer.create(space=space, position=position, question=item["question"],
-                                         answer_hash=hasher.hash(normalise_answer(item["answer"])))
+                                         answer_hash=hasher.hash(fold_trust_answer(item["answer"])))
             for dossier in record.get("dossiers", []):
                 Dossier.create(space=space, siren=dossier["siren"], name=dossier["name"])
             for name in record.get("services", []):
