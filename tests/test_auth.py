@@ -106,5 +106,6 @@ def test_forgotten_password_page_says_what_to_do_and_leads_to_assistance(client)
     page = plain(response)
     assert "<h1>Mot de passe oublié</h1>" in page
     assert "numéro d'abonné et de la réponse à votre question de confiance" in page
-    assert "contactez l'assistance" in page and 'href="/aide"' in page
+    assert ("contactez l'assistance : <a href=\"/aide\">En cas de problème dans l'accomplissement "
+            "de cette démarche</a>") in page
     assert 'href="/connexion"' in page
