@@ -296,3 +296,15 @@ def test_activation_switches_every_field_and_marks_the_request(request_for):
 def test_code_validity_is_48_hours():
     assert CODE_VALIDITY == timedelta(hours=48) and CODE_LENGTH == 12
     assert activation.clean_code(" Ab cd\tEf ") == "AbcdEf" and activation.clean_code(None) == ""
+
+
+def test_an_address_taken_in_the_same_instant_is_refused_by_the_database(dbc, encryptor, monkeypatch):
+    def taken(**fields):
+        raise IntegrityError("UNIQUE constraint failed: activation_request.email")
+
+    monkeypatch.setattr(ActivationRequest, "create", taken)
+    lila = Space.by_number(LILA)
+    assert refusal_of(activation.request_activation, lila.id, "lila.pro@example.fr", "$2b$04$x", "Votre hobby ?",
+                      "x", encryptor, NOW, lambda code, request: None) == (
+        "Cette adresse électronique est déjà associée à un autre espace professionnel : "
+        "choisissez-en une autre.", "email")

@@ -1,4 +1,5 @@
 """Dates as the holder reads them: Paris time, French months, « 1er », minutes rounded up."""
+import time
 from datetime import date, datetime, timezone
 
 import pytest
@@ -10,6 +11,19 @@ from espace.domain.clock import french_date, french_datetime, now, to_paris
 def test_now_is_naive_utc():
     with time_machine.travel(datetime(2030, 6, 3, 8, 0, 0, tzinfo=timezone.utc), tick=False):
         assert now() == datetime(2030, 6, 3, 8, 0, 0) and now().tzinfo is None
+
+
+def test_the_machine_time_zone_changes_nothing(monkeypatch):
+    """Stored times are UTC and shown in Paris time, wherever the server runs."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        with time_machine.travel(datetime(2030, 6, 3, 8, 0, 0, tzinfo=timezone.utc), tick=False):
+            assert now() == datetime(2030, 6, 3, 8, 0, 0)
+        assert french_datetime(datetime(2030, 1, 15, 10, 27)) == "le 15/01/2030 à 11h27"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_paris_time_follows_summer_and_winter():

@@ -72,3 +72,15 @@ def test_failures_lock_the_space_then_the_lock_ends(dbc):
     assert authenticate("toto321@toto.toto", BERNARD_PASSWORD, hasher, later).subscriber_number == BERNARD
     space = Space.by_number(BERNARD)
     assert space.failed_login_count == 0 and space.login_locked_until is None
+
+
+def test_failures_and_locks_touch_only_their_own_space(dbc):
+    hasher = Hasher(4)
+    other = Space.by_number("20101670101919")
+    Space.update(failed_login_count=3).where(Space.id == other.id).execute()
+    for _ in range(MAX_LOGIN_FAILURES + 1):
+        refused("toto321@toto.toto", "Mauvais2015PecheEnMer", hasher)
+    authenticate("toto321@toto.toto", BERNARD_PASSWORD, hasher, NOW + LOGIN_LOCK + timedelta(seconds=1))
+    untouched = Space.get_by_id(other.id)
+    assert (untouched.failed_login_count, untouched.login_locked_until) == (3, None)
+    assert Space.select().where(Space.login_locked_until.is_null(False)).count() == 0

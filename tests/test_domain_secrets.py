@@ -30,7 +30,7 @@ def test_check_says_yes_only_for_the_secret():
 
 
 def test_longer_than_72_bytes_is_refused_not_truncated():
-    with pytest.raises(ValueError, match="longer than 72 bytes"):
+    with pytest.raises(ValueError, match="^secret longer than 72 bytes$"):
         Hasher(4).hash("é" * 37)  # 74 bytes
     assert Hasher(4).hash("é" * 36)  # 72 bytes
 
@@ -50,7 +50,7 @@ def test_encryption_round_trip_and_rotation():
     assert both.decrypt(token) == "Équitation"
     rotated = both.rotate(token)
     assert Encryptor([NEW]).decrypt(rotated) == "Équitation"
-    with pytest.raises(ValueError, match="cannot decrypt with the configured keys"):
+    with pytest.raises(ValueError, match="^cannot decrypt with the configured keys$"):
         Encryptor([NEW]).decrypt(token)
-    with pytest.raises(ValueError, match="at least one encryption key is needed"):
+    with pytest.raises(ValueError, match="^at least one encryption key is needed$"):
         Encryptor([])
