@@ -308,3 +308,33 @@ def test_an_address_taken_in_the_same_instant_is_refused_by_the_database(dbc, en
                       "x", encryptor, NOW, lambda code, request: None) == (
         "Cette adresse électronique est déjà associée à un autre espace professionnel : "
         "choisissez-en une autre.", "email")
+
+
+def test_a_request_claimed_in_the_same_instant_is_refused_as_used(request_for, monkeypatch):
+    request, _ = request_for()
+    stale = ActivationRequest.get_by_id(request.id)  # what a concurrent submission read
+    ActivationRequest.update(state=USED, used_at=NOW).where(ActivationRequest.id == request.id).execute()
+    reads = iter([stale])
+    real = ActivationRequest.get_by_id
+    monkeypatch.setattr(ActivationRequest, "get_by_id", classmethod(
+        lambda cls, pk: next(reads, None) or real(pk)))
+    assert refusal_of(activation.activate, request.id, "lila.pro@example.fr", NOW) == (
+        "Ce code d'activation a déjà été utilisé : votre espace est activé, connectez-vous.", "code")
+    assert Space.by_number(LILA).access_mode == ACCESS_CERTIFICATE
+
+
+def test_a_space_switched_in_the_same_instant_is_not_switched_twice(request_for):
+    request, _ = request_for()
+    Space.update(access_mode=ACCESS_PASSWORD).where(Space.subscriber_number == LILA).execute()
+    assert refusal_of(activation.activate, request.id, "lila.pro@example.fr", NOW) == (
+        "Ce code d'activation a déjà été utilisé : votre espace est activé, connectez-vous.", "code")
+    assert ActivationRequest.get_by_id(request.id).state == PENDING  # rolled back with the rest
+
+
+def test_an_address_that_became_another_space_login_is_refused_at_activation(request_for):
+    request, _ = request_for()
+    Space.update(login_email="lila.pro@example.fr").where(Space.subscriber_number == CLAUDE).execute()
+    assert refusal_of(activation.activate, request.id, "lila.pro@example.fr", NOW) == (
+        "Cette adresse électronique est déjà associée à un autre espace professionnel : "
+        "choisissez-en une autre.", "email")
+    assert ActivationRequest.get_by_id(request.id).state == PENDING
