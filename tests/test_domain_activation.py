@@ -280,6 +280,7 @@ def test_a_new_request_supersedes_only_the_same_space(request_for):
 
 def test_activation_switches_every_field_and_marks_the_request(request_for):
     request, _ = request_for()
+    Space.update(failed_answer_count=3, answers_locked_until=NOW).where(Space.subscriber_number == LILA).execute()
     space = activation.activate(request.id, "lila.pro@example.fr", NOW)
     assert (space.access_mode, space.login_email, space.trust_question, space.registered_at) == (
         ACCESS_PASSWORD, "lila.pro@example.fr", "Votre hobby ?", NOW)
