@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test test-embedded setup setup-dev test-scale browsers clean
+.PHONY: run test test-embedded setup setup-dev test-scale browsers clean mutation
 
 $(BIN)/activate:
 	$(PY) -m venv $(VENV)
@@ -39,5 +39,11 @@ test-scale: setup-dev
 	$(BIN)/python bench/servers.py $(TEST_DATABASE_URL) $(TEST_REDIS_URL) -- \
 		$(BIN)/python -m pytest -m "not browser and not sqlite_only"
 
+## Mutation testing of espace/domain (setup.cfg [mutmut]); prints the score. Results are kept in
+## mutants/, so a second run only tries what changed.
+mutation: setup-dev
+	$(BIN)/mutmut run --max-children 2 > /dev/null 2>&1 || true
+	$(BIN)/python scripts/mutation_score.py
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache test-artifacts
+	rm -rf $(VENV) instance .pytest_cache test-artifacts mutants

@@ -21,6 +21,7 @@ from .extensions import csrf, limiter, server_sessions
 from .mail import mailer_from_config
 from .models import db
 from .sessions import VisitorSessions
+from .web import template_context
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -191,12 +192,7 @@ def register_hooks(app):
         if any("\x00" in value for value in request.form.values()):
             abort(400)
 
-    @app.context_processor
-    def _layout():
-        fragment = request.headers.get("HX-Request") == "true" and not request.headers.get(
-            "HX-Boosted"
-        )
-        return {"base_layout": "_fragment.html" if fragment else "base.html"}
+    app.context_processor(template_context)
 
     @app.after_request
     def _security_headers(response):

@@ -43,7 +43,7 @@ def passed(answer):
     ttl = timedelta(seconds=current_app.config["CAPTCHA_TTL_SECONDS"])
     if datetime.fromisoformat(challenge["issued"]) + ttl < now():
         return False
-    return captcha.normalise_answer(answer) == challenge["text"]
+    return captcha.uppercase_without_spaces(answer) == challenge["text"]
 
 
 def passed_by(form):

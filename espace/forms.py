@@ -2,7 +2,7 @@
 from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from .domain.credentials import EMAIL_MAX, email_problem, password_problem
+from .domain.credentials import EMAIL_MAX, email_problem, normalise_email, password_problem
 
 
 class StepForm(FlaskForm):
@@ -36,8 +36,9 @@ def valid_password(form, field):
 
 
 def same_as(other, message):
+    """The same address as `other`, compared as addresses are (no case, no surrounding spaces)."""
     def check(form, field):
-        if (field.data or "").strip().lower() != (form[other].data or "").strip().lower():
+        if normalise_email(field.data) != normalise_email(form[other].data):
             raise ValidationError(message)
 
     return check

@@ -1,15 +1,34 @@
 """What every blueprint shares: full page or htmx fragment, redirects, client address."""
-from flask import (after_this_request, copy_current_request_context, current_app, make_response, redirect,
-                   render_template, request, session)
+from flask import (after_this_request, copy_current_request_context, current_app, has_request_context,
+                   make_response, redirect, render_template, request, session)
 
-from .domain import history
+from .domain import activation, credentials, history, identity
 from .domain.clock import now
 from .domain.recap import html_to_pdf, recap_facts
 from .extensions import encryptor
 
+# The limits pages and app.js show, read from the rules themselves: nothing retypes them.
+LIMITS = {
+    "number_digits": identity.NUMBER_DIGITS,
+    "email_max": credentials.EMAIL_MAX,
+    "password_min": credentials.PASSWORD_MIN,
+    "password_max": credentials.PASSWORD_MAX,
+    "answer_max": activation.TRUST_ANSWER_MAX,
+    "code_length": activation.CODE_LENGTH,
+    "code_validity_hours": activation.CODE_VALIDITY_HOURS,
+}
+
 
 def is_fragment_request():
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
+    """An htmx request that swaps a part of the page (a boosted one wants the whole page)."""
+    return (has_request_context() and request.headers.get("HX-Request") == "true"
+            and not request.headers.get("HX-Boosted"))
+
+
+def template_context():
+    """What every template may use: its layout (page or fragment) and the limits."""
+    return {"base_layout": "_fragment.html" if is_fragment_request() else "base.html", "limits": LIMITS,
+            "creation_date_of": identity.creation_date_of}
 
 
 def render_step(template, status=200, **context):
@@ -38,13 +57,14 @@ def pressed(action):
 
 
 def recap_pdf_response(space):
-    """« Sauvegardez ou imprimez le récapitulatif »: the PDF of the seed's sample."""
+    """« Sauvegardez ou imprimez le récapitulatif »: the PDF shows in the browser (the fiche:
+    it « s'affiche »), with a filename for saving it."""
     facts = recap_facts(space, encryptor(), now())
     pdf = html_to_pdf(render_template("recap/recap_pdf.html", **facts))
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="recapitulatif-{space.subscriber_number}.pdf"'
+        f'inline; filename="recapitulatif-{space.subscriber_number}.pdf"'
     )
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -5,9 +5,11 @@
 
   var LABELS = ["trop faible", "faible", "moyenne", "bonne", "excellente"];
 
-  /* Same scale as espace/domain/credentials.py: password_strength(). */
-  function strength(pw) {
-    if (pw.length < 20 || pw.length > 72 || /[^\x21-\x7e]/.test(pw) || !/[A-Za-z]/.test(pw) || !/\d/.test(pw)) {
+  /* Same scale as espace/domain/credentials.py: password_strength() (tests/browser/test_forms.py
+     runs the same examples through both). The limits come from the page (data-password-min/max),
+     which has them from the domain. */
+  function strength(pw, min, max) {
+    if (pw.length < min || pw.length > max || /[^\x21-\x7e]/.test(pw) || !/[A-Za-z]/.test(pw) || !/\d/.test(pw)) {
       return 0;
     }
     var classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter(function (r) { return r.test(pw); }).length;
@@ -22,7 +24,7 @@
       var live = document.getElementById(input.dataset.strengthMeter + "-live");
       var timer = null;
       input.addEventListener("input", function () {
-        var score = input.value ? strength(input.value) : 0;
+        var score = input.value ? strength(input.value, Number(input.dataset.passwordMin), Number(input.dataset.passwordMax)) : 0;
         var text = input.value ? LABELS[score] : "non évaluée";
         meter.dataset.strength = String(score);
         meter.querySelector("[data-strength-text]").textContent = text;
@@ -50,9 +52,27 @@
     });
   }
 
+  /* « Ecouter l'extrait sonore » plays the <audio> of the captcha in the page; without
+     JavaScript the link opens the sound itself, which the browser plays. */
+  function setupAudioLinks(root) {
+    root.querySelectorAll("[data-play-audio]").forEach(function (link) {
+      if (link.dataset.ready) { return; }
+      link.dataset.ready = "1";
+      link.addEventListener("click", function (event) {
+        var audio = document.getElementById(link.dataset.playAudio);
+        if (!audio || !audio.play) { return; }
+        event.preventDefault();
+        audio.currentTime = 0;
+        var playing = audio.play();
+        if (playing && playing.catch) { playing.catch(function () { window.location.href = link.href; }); }
+      });
+    });
+  }
+
   function enhance(root) {
     setupStrength(root);
     setupPasswordToggles(root);
+    setupAudioLinks(root);
   }
 
   /* Say something in the live region that is in the page from the start (screen readers
@@ -81,15 +101,17 @@
     if (summary) { summary.focus(); }
   });
 
+  /* htmx fires afterSettle on each element it put in the page: the new captcha block, the new
+     wizard, the notices replaced out of band. Each says what it is by its markup. */
   document.addEventListener("htmx:afterSettle", function (event) {
+    var swapped = event.target;
     enhance(document);
-    var path = (event.detail.pathInfo && event.detail.pathInfo.requestPath) || "";
-    if (/\/captcha$/.test(path)) {
-      var change = document.querySelector("#captcha-block button");
+    if (swapped.hasAttribute && swapped.hasAttribute("data-captcha")) {
+      var change = swapped.querySelector("button");
       if (change) { change.focus(); }
       announce("Nouvelle image et nouvel extrait sonore affichés.");
-    } else if (document.getElementById("wizard")) {
-      focusAfterSwap(document.getElementById("wizard"));
+    } else if (swapped.id === "wizard") {
+      focusAfterSwap(swapped);
     }
   });
 })();

@@ -4,6 +4,7 @@ The shape under test is chosen by the environment, like the app itself:
 nothing set → SQLite file + sessions on disk + in-process limits (embedded default);
 TEST_DATABASE_URL / TEST_REDIS_URL set → PostgreSQL and Redis (scale-out shape).
 """
+import html
 import os
 import re
 
@@ -21,6 +22,30 @@ LILA_ANSWERS = {"answer1": "Laurence", "answer2": "Rugby", "answer3": "Renault"}
 CLAUDE_ANSWERS = {"answer1": "Deauville", "answer2": "Gray", "answer3": "Lucien"}
 PASSWORD = "Longchamp2023Rosemonde"
 BERNARD_PASSWORD = "Douasbin2015PecheEnMer"
+
+
+def text(response):
+    """The body as sent (HTML entities left as they are: « d&#39;abonné »)."""
+    return response.get_data(as_text=True)
+
+
+def plain(response):
+    """The body with HTML entities decoded, as a reader sees it: « d'abonné »."""
+    return html.unescape(text(response))
+
+
+def signed_in(client):
+    """Whether this client's session opens a space (the precondition of every login test)."""
+    response = client.get("/espace/")
+    return response.status_code == 200 and "Mon espace professionnel" in text(response)
+
+
+def log_in(client, email, password):
+    """Sign in (password, then the e-mailed code), and check that it worked before the test relies on it."""
+    response = Walk(client.application, client).login(email, password)
+    assert response.status_code == 303 and response.location.endswith("/espace/"), text(response)
+    assert signed_in(client)
+    return response
 
 
 def settings_for(tmp_path, **overrides):

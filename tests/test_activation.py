@@ -2,16 +2,15 @@
 import io
 import re
 import wave
+from datetime import datetime, timezone
 
 import pytest
+import time_machine
 from pypdf import PdfReader
 
-from conftest import CAPTCHA, LILA, PASSWORD
+from conftest import CAPTCHA, LILA, PASSWORD, Walk, plain, text
+from espace import captcha
 from espace.models import ACCESS_CERTIFICATE, ACCESS_PASSWORD, Space, db
-
-
-def text(response):
-    return response.get_data(as_text=True)
 
 
 def space(app, number=LILA):
@@ -49,6 +48,17 @@ def test_captcha_image_and_audio_have_the_same_text(client, app):
         assert s["captcha"]["text"] == CAPTCHA  # both were made from this one challenge
 
 
+def test_ecouter_l_extrait_sonore_plays_in_the_browser_and_can_still_be_downloaded(client):
+    page = plain(client.get("/activation/"))
+    listen = re.search(r'<a href="([^"]+)"([^>]*)>Ecouter l\'extrait sonore', page)
+    href, attributes = listen.groups()
+    assert "download" not in attributes and 'data-play-audio="captcha-audio"' in attributes
+    assert '<audio id="captcha-audio" controls' in page
+    sound = client.get(href)
+    assert sound.mimetype == "audio/wav" and sound.headers["Content-Disposition"].startswith("inline")
+    assert re.search(r'<a href="[^"]+" download="extrait-sonore.wav">Télécharger l', page)
+
+
 def test_captcha_is_random_without_the_test_value(make_app):
     app = make_app(CAPTCHA_TEST_TEXT="")
     texts = set()
@@ -60,15 +70,25 @@ def test_captcha_is_random_without_the_test_value(make_app):
     assert len(texts) == 3
 
 
-def test_changer_l_image_gives_a_new_text(make_app):
-    app = make_app(CAPTCHA_TEST_TEXT="")
-    c = app.test_client()
+@pytest.fixture
+def captcha_texts(make_app, monkeypatch):
+    """Each new challenge gets the next text of this list (the fixed test text is off)."""
+    sequence = iter(["AAAAAA", "EEEEEE", "HHHHHH", "KKKKKK"])
+    monkeypatch.setattr(captcha, "new_text", lambda length=6, fixed=None: next(sequence))
+    return make_app(CAPTCHA_TEST_TEXT="")
+
+
+def captcha_text(client):
+    with client.session_transaction() as s:
+        return s["captcha"]["text"]
+
+
+def test_changer_l_image_gives_a_new_text(captcha_texts):
+    c = captcha_texts.test_client()
     c.get("/activation/")
-    with c.session_transaction() as s:
-        before = s["captcha"]
+    assert captcha_text(c) == "AAAAAA"
     c.post("/activation/captcha")
-    with c.session_transaction() as s:
-        assert s["captcha"] != before
+    assert captcha_text(c) == "EEEEEE"
 
 
 def test_changer_l_image_with_htmx_replaces_only_the_captcha(htmx):
@@ -97,14 +117,17 @@ def test_captcha_ignores_case(walk):
     assert walk.code(code, captcha=CAPTCHA.lower()).status_code == 303
 
 
-def test_captcha_is_single_use(walk, client):
-    code = walk.option()
+def test_captcha_is_single_use(captcha_texts):
+    """One solved image opens one attempt: it cannot be replayed to try other codes."""
+    app = captcha_texts
+    code = Walk(app, app.test_client()).option()
+    client = app.test_client()
     client.get("/activation/")
-    client.post("/activation/", data={"code": "AAAAAAAAAAAA", "captcha": CAPTCHA})  # consumes it
-    with client.session_transaction() as s:
-        s.pop("captcha", None)  # an attacker replaying without fetching a new image
-    response = client.post("/activation/", data={"code": code, "captcha": CAPTCHA})
-    assert response.status_code == 422
+    assert captcha_text(client) == "AAAAAA"
+    assert client.post("/activation/", data={"code": code, "captcha": "AAAAAA"}).status_code == 303
+    replay = client.post("/activation/", data={"code": "AbcdefGhijkl", "captcha": "AAAAAA"})
+    assert replay.status_code == 422 and "ne correspondent pas à l" in text(replay)
+    assert "Le code d&#39;activation est incorrect" not in text(replay)  # refused for the image itself
 
 
 def test_captcha_expires_after_a_few_minutes(walk, client, app):
@@ -146,16 +169,34 @@ def test_until_activation_the_new_credentials_do_not_open_the_space(walk, client
     assert response.status_code == 422 and "Adresse électronique ou mot de passe incorrect." in text(response)
 
 
-def test_activation_then_recap_with_real_date_and_number(walk, client, app):
-    code = walk.option()
-    walk.activate(code)
-    page = text(client.get("/activation/recapitulatif"))
-    assert "Lila ROSEMONDE" in page
-    registered = space(app).registered_at
-    from espace.domain.clock import french_date
-    assert f"Votre inscription a été réalisée le {french_date(registered)} sous le numéro <strong>{LILA}</strong>" in page
-    assert "Sauvegardez ou imprimez le récapitulatif" in page and "Accédez à vos services en ligne" in page
+ACTIVATED = datetime(2030, 6, 3, 8, 0, tzinfo=timezone.utc)
+
+
+def facts(page):
+    """The <dt>/<dd> pairs of a page, as a reader sees them."""
+    return {re.sub(r"\s+", " ", dt).strip(): re.sub(r"\s+", " ", dd).strip()
+            for dt, dd in re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", page, re.S)}
+
+
+def test_recap_shows_the_date_the_number_carries_and_the_activation_date(walk, client, app):
+    with time_machine.travel(ACTIVATED, tick=False):
+        walk.activate(walk.option())
     assert space(app).access_mode == ACCESS_PASSWORD
+    page = plain(client.get("/activation/recapitulatif"))
+    assert "Lila ROSEMONDE" in page
+    # 20101670101919: day 167 of 2010, as in the fiche (20232330000101 → 21 août 2023).
+    assert f"Votre inscription a été réalisée le 16 juin 2010 sous le numéro <strong>{LILA}</strong>" in page
+    assert facts(page) == {"Date d'inscription (portée par le numéro d'abonné)": "16 juin 2010",
+                           "Accès avec adresse électronique et mot de passe activé le": "3 juin 2030"}
+    assert "Sauvegardez ou imprimez le récapitulatif" in page and "Accédez à vos services en ligne" in page
+
+
+def test_identifiers_step_shows_the_code_that_was_typed(walk, client):
+    """The fiche shows « Saisissez le code d'activation : YnsfLgSNfUuu » on this step."""
+    code = walk.option()
+    assert walk.code(code).status_code == 303
+    page = plain(client.get("/activation/identifiants"))
+    assert f"Saisissez le code d'activation : <strong>{code}</strong>" in page
 
 
 def test_code_cannot_be_used_twice(walk, make_app, app):
@@ -176,9 +217,13 @@ def test_identifiers_step_requires_the_code_step(client):
 
 def test_effacer_on_identifiers(walk, client):
     code = walk.option()
-    walk.code(code)
+    assert walk.code(code).status_code == 303
+    kept = walk.connection_email("x@y.fr")
+    assert kept.status_code == 422 and 'value="x@y.fr"' in text(kept)  # a refusal keeps what was typed
     response = client.post("/activation/identifiants", data={"action": "effacer", "email": "x@y.fr"})
-    assert response.status_code == 200 and 'value="x@y.fr"' not in text(response)
+    page = text(response)
+    assert response.status_code == 200 and 'id="email"' in page and "error-summary" not in page
+    assert 'value="x@y.fr"' not in page
 
 
 def pdf_text(data):
@@ -197,6 +242,25 @@ def test_recap_pdf_like_the_seed_sample(walk, client):
                      "Réponse de confiance", "Équitation"):
         assert expected in content, expected
     assert re.search(r"document créé le \d\d/\d\d/\d{4} à \d\dh\d\dmn\d\ds", content)
+
+
+def test_recap_pdf_shows_in_the_browser_with_a_filename_for_saving(walk, client):
+    walk.activate(walk.option())
+    response = client.get("/activation/recapitulatif.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == f'inline; filename="recapitulatif-{LILA}.pdf"'
+
+
+def test_recap_pdf_number_and_telephone_on_rows_of_their_own_and_both_dates(walk, client):
+    with time_machine.travel(ACTIVATED, tick=False):
+        walk.activate(walk.option())
+    pdf = PdfReader(io.BytesIO(client.get("/activation/recapitulatif.pdf").data))
+    # Laid out as printed: one line per row, label and value side by side.
+    lines = [" ".join(line.split()) for page in pdf.pages
+             for line in page.extract_text(extraction_mode="layout").splitlines()]
+    assert f"N° d'abonné : {LILA}" in lines and "Tél : 0123456789" in lines
+    assert "Date d'inscription : 16 juin 2010 (date portée par le numéro d'abonné)" in lines
+    assert "Date d'activation : 3 juin 2030 (accès par adresse électronique et mot de passe)" in lines
 
 
 def test_recap_pdf_for_a_space_without_address_says_a_completer(walk, client):

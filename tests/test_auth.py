@@ -1,15 +1,13 @@
 """« Connexion à mon espace professionnel », logout and the space behind it."""
+import re
+
 import pytest
 
-from conftest import BERNARD, BERNARD_PASSWORD
+from conftest import BERNARD, BERNARD_PASSWORD, log_in, plain, signed_in, text
 from espace.domain.login import MAX_LOGIN_FAILURES
 from espace.models import Space, db
 
 GENERIC = "Adresse électronique ou mot de passe incorrect."
-
-
-def text(response):
-    return response.get_data(as_text=True)
 
 
 def test_login_page_has_the_seed_links(client):
@@ -18,7 +16,15 @@ def test_login_page_has_the_seed_links(client):
                     "Mot de passe oublié", "Création de mon espace professionnel",
                     "Activation de mon espace / mes services", "Aide : accéder aux fiches pratiques"):
         assert wording in page
-    assert 'autocomplete="current-password"' in page and 'autocomplete="username"' in page
+    assert 'autocomplete="current-password"' in page
+
+
+def test_login_address_field_is_a_valid_username_field(client):
+    """autocomplete="username" is not allowed on type="email": a text input with the e-mail keyboard."""
+    page = text(client.get("/connexion"))
+    field = re.search(r'<input[^>]*name="email"[^>]*>', page).group(0)
+    for attribute in ('type="text"', 'inputmode="email"', 'autocomplete="username"'):
+        assert attribute in field
 
 
 def test_login_opens_the_space(walk, client):
@@ -64,10 +70,9 @@ def test_login_attempts_are_limited_per_space(walk, app):
 
 
 def test_session_id_changes_at_login(walk, client):
-    client.get("/opter/numero")
     walk.number()
     before = client.get_cookie("espace_session").value
-    walk.login("toto321@toto.toto", BERNARD_PASSWORD)
+    log_in(client, "toto321@toto.toto", BERNARD_PASSWORD)
     assert client.get_cookie("espace_session").value != before
 
 
@@ -86,7 +91,11 @@ def test_coordinates_show_the_recap_again(walk, client):
     assert pdf.mimetype == "application/pdf"
 
 
-def test_logout_ends_the_space_session(walk, client):
-    walk.login("toto321@toto.toto", BERNARD_PASSWORD)
-    assert client.post("/deconnexion").status_code == 303
-    assert client.get("/espace/").status_code == 303
+def test_logout_ends_the_space_session(client):
+    log_in(client, "toto321@toto.toto", BERNARD_PASSWORD)
+    response = client.post("/deconnexion")
+    assert response.status_code == 303 and response.location.endswith("/connexion")
+    assert not signed_in(client)
+    response = client.get("/espace/")
+    assert response.status_code == 303 and response.location.endswith("/connexion")
+

@@ -83,7 +83,7 @@ def test_alphabet_has_no_confusable_pair(a, b):
 
 
 def test_alphabet_is_case_independent():
-    assert captcha.normalise_answer(captcha.ALPHABET.lower()) == captcha.ALPHABET
+    assert captcha.uppercase_without_spaces(captcha.ALPHABET.lower()) == captcha.ALPHABET
 
 
 # --- texts -------------------------------------------------------------------
@@ -123,7 +123,7 @@ def test_new_text_rejects_empty_length():
         captcha.new_text(0)
 
 
-# --- normalise_answer --------------------------------------------------------
+# --- uppercase_without_spaces --------------------------------------------------------
 
 
 @pytest.mark.parametrize("typed, expected", [
@@ -135,8 +135,8 @@ def test_new_text_rejects_empty_length():
     ("", ""),
     (None, ""),
 ])
-def test_normalise_answer(typed, expected):
-    assert captcha.normalise_answer(typed) == expected
+def test_uppercase_without_spaces(typed, expected):
+    assert captcha.uppercase_without_spaces(typed) == expected
 
 
 # --- image -------------------------------------------------------------------

@@ -309,9 +309,11 @@ def test_journal_lists_the_spaces_events_newest_first(walk, runner):
         result = runner.invoke(args=["journal", "20150830040707"])
     lines = result.output.splitlines()
     assert result.exit_code == 0
-    assert lines[0].split() == ["15/01/2026", "17h07", "127.0.0.x", "Connexion"]
-    assert lines[1].split()[:3] == ["15/01/2026", "17h05", "127.0.0.x"] and lines[1].endswith("Échec de connexion")
-    assert lines[2] == "2 événement(s) sur les 12 derniers mois"
+    # Newest first: the new browser, the sign-in, its code, then the wrong password.
+    assert [line.split()[:3] for line in lines[:3]] == [["15/01/2026", "17h07", "127.0.0.x"]] * 3
+    assert lines[1].endswith("Connexion") and lines[2].endswith("Code de confirmation de connexion envoyé")
+    assert lines[3].split()[:3] == ["15/01/2026", "17h05", "127.0.0.x"] and lines[3].endswith("Échec de connexion")
+    assert lines[4] == "4 événement(s) sur les 12 derniers mois"
 
 
 def test_purge_expired_forgets_history_older_than_a_year(walk, runner, app):
@@ -326,7 +328,7 @@ def test_purge_expired_forgets_history_older_than_a_year(walk, runner, app):
     assert "1 demande(s) d'activation expirée(s)" in result.output
     assert "3 événement(s) de l'historique de plus d'un an supprimé(s)" in result.output
     with app.app_context(), db.connection_context():
-        assert [e.kind for e in Event.select()] == ["signin"]
+        assert sorted(e.kind for e in Event.select()) == ["signin", "signin_code_sent", "signin_new_browser"]
 
 
 def test_purge_expired_forgets_reset_links_past_their_hour(forgotten, runner, app):

@@ -202,3 +202,140 @@ def test_question_must_come_from_the_list(dbc, encryptor):
     with pytest.raises(Refused, match="dans la liste"):
         activation.request_activation(space.id, "l@example.fr", "h", "Quel est votre code PIN ?", "x",
                                       encryptor, NOW, lambda c, r: None)
+
+
+def refusal_of(call, *args):
+    with pytest.raises(Refused) as refusal:
+        call(*args)
+    return refusal.value.message, refusal.value.field
+
+
+def test_each_refusal_says_why_next_to_its_field(request_for, dbc):
+    request, code = request_for()
+    assert refusal_of(activation.find_request_by_code, "AAAAAAAAAAAA", NOW) == (
+        "Le code d'activation est incorrect. Vérifiez le code reçu par courriel.", "code")
+    assert refusal_of(activation.activate, request.id, "autre@example.fr", NOW) == (
+        "Cette adresse électronique n'est pas celle choisie lors de votre demande (étape « Identifiants »).",
+        "email")
+    late = NOW + CODE_VALIDITY
+    assert refusal_of(activation.find_request_by_code, code, late) == (
+        "Ce code d'activation n'est plus valable (délai de 48 h dépassé ou nouvelle demande) : "
+        "vous devez reprendre la procédure au début pour recevoir un nouveau code.", "code")
+    activation.activate(request.id, " Lila.Pro@example.fr ", NOW)
+    assert refusal_of(activation.find_request_by_code, f" {code[:6]} {code[6:]} ", NOW) == (
+        "Ce code d'activation a déjà été utilisé : votre espace est activé, connectezvous.".replace(
+            "connectezvous", "connectez-vous"), "code")
+
+
+def test_refusals_of_the_address_and_the_question(request_for, encryptor):
+    request_for(email="pris@example.fr")
+    claude = Space.by_number(CLAUDE)
+    taken = ("Cette adresse électronique est déjà associée à un autre espace professionnel : "
+             "choisissez-en une autre.", "email")
+    args = ("$2b$04$x", "Votre hobby ?", "x", encryptor, NOW, lambda code, request: None)
+    assert refusal_of(activation.request_activation, claude.id, "PRIS@example.fr", *args) == taken
+    assert refusal_of(activation.request_activation, claude.id, "toto321@toto.toto", *args) == taken
+    lila = Space.by_number(LILA)
+    assert refusal_of(activation.request_activation, lila.id, "pris@example.fr", *args) == (
+        "Un code d'activation a déjà été envoyé à cette adresse il y a moins de 48 h : "
+        "utilisez-le pour activer votre espace, ou choisissez une autre adresse.", "email")
+    assert refusal_of(activation.request_activation, lila.id, "neuf@example.fr", "$2b$04$x", "Q ?", "x",
+                      encryptor, NOW, lambda code, request: None) == (
+        "Choisissez une question de confiance dans la liste.", "question")
+
+
+def test_the_request_as_stored_and_as_sent(dbc, encryptor):
+    sent = []
+    lila = Space.by_number(LILA)
+    request = activation.request_activation(lila.id, " Lila.Pro@Example.fr ", "$2b$04$hash", "Votre hobby ?",
+                                            "  Équitation ", encryptor, NOW,
+                                            lambda req, code: sent.append((code, req.id)))
+    [(code, sent_id)] = sent
+    stored = ActivationRequest.get_by_id(request.id)
+    assert sent_id == stored.id and stored.code_hash == sha256_hex(code)
+    assert (stored.space_id, stored.email, stored.password_hash, stored.trust_question, stored.state) == (
+        lila.id, "lila.pro@example.fr", "$2b$04$hash", "Votre hobby ?", PENDING)
+    assert encryptor.decrypt(stored.trust_answer_encrypted) == "Équitation"
+    assert (stored.created_at, stored.expires_at, stored.used_at) == (NOW, NOW + timedelta(hours=48), None)
+
+
+def test_an_expired_request_stops_blocking_its_address_at_48_hours_exactly(request_for):
+    first, _ = request_for(email="lila.pro@example.fr")
+    assert activation.expire_stale_requests(NOW + CODE_VALIDITY - timedelta(seconds=1)) == 0
+    assert activation.email_refusal(Space.by_number(CLAUDE).id, "lila.pro@example.fr",
+                                    NOW + CODE_VALIDITY - timedelta(seconds=1)) is not None
+    assert activation.email_refusal(Space.by_number(CLAUDE).id, "lila.pro@example.fr", NOW + CODE_VALIDITY) is None
+    assert activation.expire_stale_requests(NOW + CODE_VALIDITY) == 1
+    assert ActivationRequest.get_by_id(first.id).state == "expired"
+    assert activation.email_refusal(Space.by_number(LILA).id, "lila.pro@example.fr", NOW) is None
+
+
+def test_a_new_request_supersedes_only_the_same_space(request_for):
+    lila_request, _ = request_for(number=LILA, email="lila.pro@example.fr")
+    claude_request, _ = request_for(number=CLAUDE, email="claude.pro@example.fr")
+    request_for(number=LILA, email="lila.autre@example.fr")
+    assert ActivationRequest.get_by_id(lila_request.id).state == SUPERSEDED
+    assert ActivationRequest.get_by_id(claude_request.id).state == PENDING
+
+
+def test_activation_switches_every_field_and_marks_the_request(request_for):
+    request, _ = request_for()
+    Space.update(failed_answer_count=3, answers_locked_until=NOW).where(Space.subscriber_number == LILA).execute()
+    space = activation.activate(request.id, "lila.pro@example.fr", NOW)
+    assert (space.access_mode, space.login_email, space.trust_question, space.registered_at) == (
+        ACCESS_PASSWORD, "lila.pro@example.fr", "Votre hobby ?", NOW)
+    assert space.password_hash == request.password_hash and space.failed_answer_count == 0
+    assert bytes(space.trust_answer_encrypted) == bytes(request.trust_answer_encrypted)
+    assert (space.certificate_number, space.certificate_authority, space.certificate_expires_on) == (None, None, None)
+    assert space.answers_locked_until is None
+    used = ActivationRequest.get_by_id(request.id)
+    assert (used.state, used.used_at) == (USED, NOW)
+    assert LegacyTrustAnswer.select().where(LegacyTrustAnswer.space == space.id).count() == 0
+    assert LegacyTrustAnswer.select().count() == 3  # Claude's are untouched
+
+
+def test_code_validity_is_48_hours():
+    assert CODE_VALIDITY == timedelta(hours=48) and CODE_LENGTH == 12
+    assert activation.clean_code(" Ab cd\tEf ") == "AbcdEf" and activation.clean_code(None) == ""
+
+
+def test_an_address_taken_in_the_same_instant_is_refused_by_the_database(dbc, encryptor, monkeypatch):
+    def taken(**fields):
+        raise IntegrityError("UNIQUE constraint failed: activation_request.email")
+
+    monkeypatch.setattr(ActivationRequest, "create", taken)
+    lila = Space.by_number(LILA)
+    assert refusal_of(activation.request_activation, lila.id, "lila.pro@example.fr", "$2b$04$x", "Votre hobby ?",
+                      "x", encryptor, NOW, lambda code, request: None) == (
+        "Cette adresse électronique est déjà associée à un autre espace professionnel : "
+        "choisissez-en une autre.", "email")
+
+
+def test_a_request_claimed_in_the_same_instant_is_refused_as_used(request_for, monkeypatch):
+    request, _ = request_for()
+    stale = ActivationRequest.get_by_id(request.id)  # what a concurrent submission read
+    ActivationRequest.update(state=USED, used_at=NOW).where(ActivationRequest.id == request.id).execute()
+    reads = iter([stale])
+    real = ActivationRequest.get_by_id
+    monkeypatch.setattr(ActivationRequest, "get_by_id", classmethod(
+        lambda cls, pk: next(reads, None) or real(pk)))
+    assert refusal_of(activation.activate, request.id, "lila.pro@example.fr", NOW) == (
+        "Ce code d'activation a déjà été utilisé : votre espace est activé, connectez-vous.", "code")
+    assert Space.by_number(LILA).access_mode == ACCESS_CERTIFICATE
+
+
+def test_a_space_switched_in_the_same_instant_is_not_switched_twice(request_for):
+    request, _ = request_for()
+    Space.update(access_mode=ACCESS_PASSWORD).where(Space.subscriber_number == LILA).execute()
+    assert refusal_of(activation.activate, request.id, "lila.pro@example.fr", NOW) == (
+        "Ce code d'activation a déjà été utilisé : votre espace est activé, connectez-vous.", "code")
+    assert ActivationRequest.get_by_id(request.id).state == PENDING  # rolled back with the rest
+
+
+def test_an_address_that_became_another_space_login_is_refused_at_activation(request_for):
+    request, _ = request_for()
+    Space.update(login_email="lila.pro@example.fr").where(Space.subscriber_number == CLAUDE).execute()
+    assert refusal_of(activation.activate, request.id, "lila.pro@example.fr", NOW) == (
+        "Cette adresse électronique est déjà associée à un autre espace professionnel : "
+        "choisissez-en une autre.", "email")
+    assert ActivationRequest.get_by_id(request.id).state == PENDING

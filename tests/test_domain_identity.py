@@ -12,7 +12,7 @@ from espace.domain.identity import (
     creation_date_of,
     find_certificate_space,
     is_valid_number,
-    normalise_answer,
+    fold_trust_answer,
     verify_trust_answers,
 )
 from espace.domain.legacy import import_spaces
@@ -42,11 +42,11 @@ def test_subscriber_number_tells_its_creation_date(number, created):
 
 @pytest.mark.parametrize("given", ["Pêche", "peche", "PECHE", "  pêche ", "PÊCHE"])
 def test_answers_ignore_case_accents_and_surplus_spaces(given):
-    assert normalise_answer(given) == "peche"
+    assert fold_trust_answer(given) == "peche"
 
 
 def test_answers_collapse_inner_spaces():
-    assert normalise_answer("Saint   Étienne") == normalise_answer("saint etienne")
+    assert fold_trust_answer("Saint   Étienne") == fold_trust_answer("saint etienne")
 
 
 def test_unknown_number_is_refused(dbc):
@@ -225,3 +225,53 @@ def test_parallel_guesses_cannot_exceed_the_limit(lila):
     assert len(checks) <= MAX_ANSWER_FAILURES
     assert sum("réessayer" in m for m in messages) >= 20 - MAX_ANSWER_FAILURES
     assert Space.get_by_id(lila.id).answers_locked_until is not None
+
+
+@pytest.mark.parametrize("number, message", [
+    ("20990010000000", "Aucun espace professionnel ne correspond à ce numéro d'abonné. Vérifiez votre saisie."),
+    (BERNARD, "Cet espace est déjà accessible avec une adresse électronique et un mot de passe : "
+              "connectez-vous depuis la page « Connexion à mon espace professionnel »."),
+])
+def test_refusals_of_the_number_say_why_next_to_the_field(dbc, number, message):
+    with pytest.raises(Refused) as refusal:
+        find_certificate_space(number)
+    assert refusal.value.message == message and refusal.value.field == "number"
+
+
+def test_the_certificate_space_is_found_by_its_number(dbc):
+    assert find_certificate_space(LILA).last_name == "ROSEMONDE"
+
+
+@pytest.mark.parametrize("raw, cleaned", [("2010 167\t0101919\n", "20101670101919"), (None, ""), ("a-b", "a-b")])
+def test_only_spaces_are_taken_out_of_a_number(raw, cleaned):
+    assert clean_number(raw) == cleaned
+
+
+@pytest.mark.parametrize("raw, folded", [("Saint   Étienne ", "saint etienne"), (None, ""), ("Straße", "strasse"),
+                                         ("ﬁlle", "fille")])
+def test_the_folded_form_of_an_answer(raw, folded):
+    assert fold_trust_answer(raw) == folded
+
+
+def test_the_messages_count_the_attempts_left_then_say_when_to_retry(lila):
+    hasher = Hasher(4)
+    messages = []
+    for _ in range(MAX_ANSWER_FAILURES):
+        with pytest.raises(Refused) as refusal:
+            verify_trust_answers(lila, ["Laurence", "Rugby", "Peugeot"], hasher, NOW)
+        assert refusal.value.field is None
+        messages.append(refusal.value.message)
+    wrong = "Les réponses saisies ne correspondent pas à celles enregistrées pour cet espace. "
+    assert messages[:4] == [wrong + f"Il vous reste {n} essai{'s' if n > 1 else ''} avant un blocage temporaire."
+                            for n in (4, 3, 2, 1)]
+    assert messages[4] == (
+        "Par sécurité, les réponses aux questions de confiance de cet espace ne peuvent plus être vérifiées "
+        "pour le moment, après 5 essais infructueux. Vous pourrez réessayer le 27/11/2026 à 12h00 (heure de Paris).")
+    space = Space.get_by_id(lila.id)
+    assert space.failed_answer_count == 0 and space.answers_locked_until == NOW + timedelta(hours=1)
+    assert MAX_ANSWER_FAILURES == 5
+
+
+def test_two_answers_are_not_enough(lila):
+    with pytest.raises(Refused):
+        verify_trust_answers(lila, ["Laurence", "Rugby"], Hasher(4), NOW)

@@ -91,7 +91,7 @@ def test_activation_is_recorded_once_activated(walk, app):
 
 def test_a_sign_in_is_recorded(walk, app):
     assert walk.login(BERNARD_EMAIL, BERNARD_PASSWORD).status_code == 303
-    assert kinds(app, BERNARD) == ["signin"]
+    assert kinds(app, BERNARD) == ["signin_code_sent", "signin", "signin_new_browser"]
 
 
 def test_a_certificate_space_address_records_no_sign_in_failure(walk, app):

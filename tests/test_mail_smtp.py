@@ -113,16 +113,17 @@ def test_starttls_with_login_to_a_relay_of_a_private_authority(tls_smtp):
 
 def test_an_untrusted_certificate_is_refused(tls_smtp):
     controller, inbox, _ = tls_smtp
-    with pytest.raises(MailError):
+    with pytest.raises(MailError, match="CERTIFICATE_VERIFY_FAILED"):
         SmtpMailer("127.0.0.1", controller.port, "starttls", "espace", "relais-secret", SENDER).send(MESSAGE)
     assert inbox.envelopes == []
 
 
 def test_wrong_relay_password_is_a_mail_error(tls_smtp):
     controller, inbox, cert_file = tls_smtp
-    with pytest.raises(MailError):
+    with pytest.raises(MailError, match="535"):  # the relay's « authentication failed »
         SmtpMailer("127.0.0.1", controller.port, "starttls", "espace", "faux", SENDER,
                    ca_file=str(cert_file)).send(MESSAGE)
+    assert inbox.envelopes == []
     assert inbox.envelopes == []
 
 

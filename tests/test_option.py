@@ -1,14 +1,12 @@
 """The wizard « Opter pour l'accès sans certificat », step by step, with and without htmx."""
+import re
+
 import pytest
 
-from conftest import BERNARD, CLAUDE, CLAUDE_ANSWERS, LILA, LILA_ANSWERS, PASSWORD, last_message
+from conftest import BERNARD, CLAUDE, CLAUDE_ANSWERS, LILA, LILA_ANSWERS, PASSWORD, last_message, plain, text
 from espace.models import ActivationRequest, Space
 
 STEP_URLS = ["/opter/numero", "/opter/verification", "/opter/identifiants", "/opter/question"]
-
-
-def text(response):
-    return response.get_data(as_text=True)
 
 
 def test_option_page_starts_the_wizard(client):
@@ -78,7 +76,10 @@ def test_later_step_cannot_be_reached_by_url_first(client, url):
     response = client.get(url)
     assert response.status_code == 303 and response.location.endswith("/opter/numero")
     response = client.post(url, data={})
-    assert response.status_code in (303, 405)
+    if url == "/opter/validation":  # a page to read, never posted to
+        assert response.status_code == 405
+    else:
+        assert response.status_code == 303 and response.location.endswith("/opter/numero")
 
 
 def test_step_3_cannot_be_reached_with_only_the_number(walk, client):
@@ -115,9 +116,10 @@ def test_step_2_field_messages(walk, field, value, message):
 
 
 def test_session_id_changes_when_identified(walk, client):
-    walk.number()
+    assert walk.number().status_code == 303
     before = client.get_cookie("espace_session").value
-    walk.answers()
+    identified = walk.answers()
+    assert identified.status_code == 303 and identified.location.endswith("/opter/identifiants")
     after = client.get_cookie("espace_session").value
     assert before != after
 
@@ -182,11 +184,17 @@ def test_etape_precedente_brings_back_what_was_typed_but_never_passwords(walk, c
 def test_effacer_empties_the_current_step(walk, client):
     walk.number()
     walk.answers()
+    # Without « Effacer » the step keeps what it holds: the prefilled address, what was typed.
+    assert 'value="lila.rosemonde@orange.fr"' in text(client.get("/opter/identifiants"))
+    kept = client.post("/opter/identifiants", data={"email": "x@y.fr", "email_confirm": "x@y.fr"})
+    assert kept.status_code == 422 and 'value="x@y.fr"' in text(kept)
     response = client.post("/opter/identifiants", data={"action": "effacer", "email": "x@y.fr"})
     page = text(response)
-    assert response.status_code == 200
+    assert response.status_code == 200 and 'id="email"' in page and "error-summary" not in page
     assert 'value="lila.rosemonde@orange.fr"' not in page and 'value="x@y.fr"' not in page
+    assert f'value="{LILA}"' in text(client.get("/opter/numero"))
     response = client.post("/opter/numero", data={"action": "effacer", "number": LILA})
+    assert response.status_code == 200 and 'id="number"' in text(response)
     assert f'value="{LILA}"' not in text(response)
 
 
@@ -213,6 +221,10 @@ def test_step_4_shows_the_address_and_the_fixed_list(walk, client):
     walk.credentials()
     page = text(client.get("/opter/question"))
     assert 'value="lila.pro@example.fr" readonly' in page
+    # Nothing chosen at first, so that the browser's `required` can say so.
+    select = re.search(r'<select[^>]*id="question"[^>]*>\s*<option([^>]*)>([^<]*)</option>', page)
+    assert select and "required" in select.group(0)
+    assert 'value=""' in select.group(1) and select.group(2) == "Choisissez une question"
     for question in ("Quel est votre surnom ?", "Votre hobby ?", "Votre sport préféré ?",
                      "La marque de votre première voiture ?", "Le prénom de votre mère ou de votre père ?",
                      "La ville de naissance de votre premier enfant ?", "Le prénom de votre conjoint(e) ?"):
@@ -222,6 +234,7 @@ def test_step_4_shows_the_address_and_the_fixed_list(walk, client):
 @pytest.mark.parametrize("data, message", [
     ({"question": "Votre hobby ?", "answer": ""}, "Saisissez la réponse à la question de confiance."),
     ({"question": "Quel est votre code PIN ?", "answer": "1234"}, "dans la liste"),
+    ({"question": "", "answer": "Équitation"}, "Choisissez une question de confiance dans la liste."),
     ({"question": "Votre hobby ?", "answer": "x" * 101}, "ne doit pas dépasser 100 caractères"),
 ])
 def test_step_4_refuses_bad_question_or_answer(walk, client, app, data, message):
@@ -278,6 +291,26 @@ def test_whole_wizard_with_htmx_gets_fragments(htmx, app):
         assert r.status_code == 200 and "<html" not in text(r) and 'id="wizard"' in text(r)
         assert "HX-Push-Url" in r.headers
     assert r.headers["HX-Push-Url"] == "/opter/validation"
+
+
+def test_htmx_step_out_of_order_says_so_in_that_response_and_not_later(htmx):
+    response = htmx.post("/opter/identifiants", data={"email": "x@y.fr"}, follow_redirects=True)
+    page = plain(response)
+    assert response.request.path == "/opter/numero" and "<html" not in page and 'id="wizard"' in page
+    # The notices are replaced out of band, beside the wizard htmx swaps.
+    notices = re.search(r'<div id="notices" class="notices" hx-swap-oob="true">(.*?)</div>', page, re.S)
+    assert notices and "Veuillez compléter les étapes dans l'ordre." in notices.group(1)
+    later = [htmx.get("/opter/numero"), htmx.get("/", headers={"HX-Request": "false"})]
+    assert "<html" in text(later[1])  # a whole page, with its own notices region
+    for response in later:
+        assert "Veuillez compléter" not in plain(response)
+
+
+def test_without_javascript_the_notice_is_on_the_page_it_leads_to(client):
+    response = client.post("/opter/identifiants", data={"email": "x@y.fr"}, follow_redirects=True)
+    assert response.request.path == "/opter/numero" and "<html" in text(response)
+    assert "Veuillez compléter les étapes dans l'ordre." in plain(response)
+    assert "Veuillez compléter" not in plain(client.get("/opter/numero"))
 
 
 def test_htmx_error_returns_the_step_fragment_with_errors(htmx):

@@ -1,9 +1,5 @@
 """The development outbox and the activation e-mail."""
-from conftest import code_from, last_message
-
-
-def text(response):
-    return response.get_data(as_text=True)
+from conftest import code_from, last_message, text
 
 
 def test_outbox_lists_messages_newest_first(make_app):

@@ -1,9 +1,9 @@
 """Public pages: home, fiches, option page, help, accessibility, errors."""
+import re
+
 import pytest
 
-
-def text(response):
-    return response.get_data(as_text=True)
+from conftest import plain, text
 
 
 def test_home_has_the_button(client):
@@ -19,9 +19,25 @@ def test_fiches_list_has_ep1_to_ep6(client):
     assert 'href="/fiches/ep4"' in page
 
 
-@pytest.mark.parametrize("slug", ["ep1", "ep2", "ep3", "ep5", "ep6", "ep-sl"])
-def test_other_fiches_are_help_text(client, slug):
-    assert client.get(f"/fiches/{slug}").status_code == 200
+@pytest.mark.parametrize("slug, title", [
+    ("ep1", "Conditions générales d'utilisation de l'espace professionnel"),
+    ("ep2", "Créer un espace professionnel expert"),
+    ("ep-sl", "Créer un espace professionnel simplifié et adhérer aux services"),
+])
+def test_other_fiches_are_help_text(client, slug, title):
+    response = client.get(f"/fiches/{slug}")
+    assert response.status_code == 200
+    page = plain(response)
+    assert f"<h1>Fiche {slug.upper()} : {title}</h1>" in page
+    assert "n'est pas proposée en ligne par ce service" in page and 'href="/aide"' in page
+
+
+@pytest.mark.parametrize("slug, link", [
+    ("ep3", 'href="/connexion"'), ("ep5", 'href="/connexion"'), ("ep6", 'href="/mot-de-passe-oublie"'),
+])
+def test_fiches_of_the_procedures_built_here_lead_to_them(client, slug, link):
+    page = plain(client.get(f"/fiches/{slug}"))
+    assert link in page and "n'est pas proposée en ligne" not in page
 
 
 def test_unknown_fiche_is_a_french_404(client):
@@ -44,3 +60,22 @@ def test_every_page_links_the_accessibility_statement(client):
 def test_wrong_method_is_a_french_405(client):
     response = client.put("/opter/numero")
     assert response.status_code == 405 and "Méthode non autorisée" in text(response)
+
+
+PAGES = ["/", "/fiches", "/fiches/ep4", "/fiches/ep1", "/aide", "/accessibilite", "/connexion",
+         "/mot-de-passe-oublie", "/opter/numero", "/activation/", "/page-qui-n-existe-pas"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_links_the_icon_and_has_a_description(client, url):
+    page = text(client.get(url))
+    assert re.search(r'<link rel="icon" href="/static/build/favicon\.[0-9a-f]{12}\.ico"', page)
+    description = re.search(r'<meta name="description" content="([^"]*)">', page)
+    assert description and len(description.group(1)) > 50
+
+
+def test_the_icon_is_served_where_it_is_linked_and_where_browsers_look_for_it(client):
+    for url in ("/static/favicon.ico", "/favicon.ico"):
+        with client.get(url) as response:
+            assert response.status_code == 200, url
+            assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file

@@ -73,11 +73,11 @@ def test_the_whole_procedure_from_the_address_to_the_space(app, client, forgotte
     done = forgotten.new_password()
     assert done.status_code == 303 and done.location == "/connexion"
     assert DONE in text(client.get("/connexion"))
+    notice = last_message(app)
 
     assert walk.login(BERNARD_EMAIL, BERNARD_PASSWORD).status_code == 422
     assert walk.login(BERNARD_EMAIL, NEW_PASSWORD).status_code == 303
     assert events(app)[:2] == ["reset_requested", "password_reset"]
-    notice = last_message(app)
     assert notice.recipient == BERNARD_EMAIL
     assert notice.subject == "Votre mot de passe a été changé – espace professionnel"
     assert "Mot de passe oublié" in notice.text_body and "0809 400 210" in notice.text_body

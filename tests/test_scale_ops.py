@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from conftest import LILA, PASSWORD
+from conftest import LILA, PASSWORD, log_in
 from espace.logs import JsonLines
 
 
@@ -41,8 +41,9 @@ def test_a_request_id_is_echoed_or_made(client):
 def test_one_json_line_per_request_without_secrets(walk, log_lines):
     code = walk.option()
     walk.activate(code)
-    walk.login(password=PASSWORD)
+    log_in(walk.client, "lila.pro@example.fr", PASSWORD)
     response = walk.client.get("/espace/", headers={"X-Request-ID": "suivi-1"})
+    assert response.status_code == 200  # the space itself, not a redirect to the login page
     lines = log_lines()
     requests = [line for line in lines if line["logger"] == "espace.request"]
     assert len(requests) >= 9

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from conftest import BERNARD_PASSWORD, LILA, LILA_ANSWERS, settings_for
+from conftest import BERNARD_PASSWORD, LILA, LILA_ANSWERS, plain, settings_for
 from live_server import Browser, LiveServer
 
 from espace import create_app
@@ -23,9 +23,6 @@ WRONG = {"answer1": "Laurence", "answer2": "Rugby", "answer3": "Peugeot"}
 T0 = datetime(2030, 1, 15, 9, 26, 30, tzinfo=timezone.utc)
 LOCK_ENDS_TEXT = "le 15/01/2030 à 11h27 (heure de Paris)"
 
-
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
 
 
 def answer_from(app, address, answers):
@@ -48,13 +45,13 @@ def test_answers_locked_after_five_failures_whatever_the_client_address(make_app
             response = answer_from(app, f"203.0.113.{attempt}", WRONG)
             assert response.status_code == 422
             left = MAX_ANSWER_FAILURES - attempt
-            assert f"Il vous reste {left} essai" in text(response)
+            assert f"Il vous reste {left} essai" in plain(response)
         fifth = answer_from(app, "203.0.113.5", WRONG)
-        assert "Vous pourrez réessayer " + LOCK_ENDS_TEXT in text(fifth)
+        assert "Vous pourrez réessayer " + LOCK_ENDS_TEXT in plain(fifth)
         # Even the right answers, from yet another address, are not checked now.
         right = answer_from(app, "198.51.100.7", LILA_ANSWERS)
         assert right.status_code == 422
-        assert LOCK_ENDS_TEXT in text(right)
+        assert LOCK_ENDS_TEXT in plain(right)
     assert lila(app).answers_locked_until == (T0 + ANSWER_LOCK).replace(tzinfo=None)
     with time_machine.travel(T0 + ANSWER_LOCK - timedelta(seconds=1), tick=False):
         assert answer_from(app, "198.51.100.8", LILA_ANSWERS).status_code == 422
@@ -69,10 +66,10 @@ def test_answers_lock_survives_a_restart(make_app, tmp_path):
             assert answer_from(first, "203.0.113.1", WRONG).status_code == 422
         # A new app on the same database (make_app would wipe a shared server).
         second = create_app(settings_for(tmp_path))
-        assert "Il vous reste 1 essai " in text(answer_from(second, "203.0.113.2", WRONG))
-        assert LOCK_ENDS_TEXT in text(answer_from(second, "203.0.113.3", WRONG))
+        assert "Il vous reste 1 essai " in plain(answer_from(second, "203.0.113.2", WRONG))
+        assert LOCK_ENDS_TEXT in plain(answer_from(second, "203.0.113.3", WRONG))
         third = create_app(settings_for(tmp_path))
-        assert LOCK_ENDS_TEXT in text(answer_from(third, "203.0.113.4", LILA_ANSWERS))
+        assert LOCK_ENDS_TEXT in plain(answer_from(third, "203.0.113.4", LILA_ANSWERS))
 
 
 def test_answers_lock_shared_by_two_worker_processes(make_app, tmp_path):
@@ -124,7 +121,7 @@ def test_per_address_limit_says_when_to_retry(make_app, setting, path, data, fir
         assert blocked.status_code == 429
         # The window of « 3 per minute » started at 09:26:30 UTC and ends at 09:27:30:
         # 10h28 in Paris, rounded up to the minute.
-        page = text(blocked)
+        page = plain(blocked)
         assert "Trop de tentatives" in page
         assert "Par sécurité, vous pourrez réessayer le 15/01/2030 à 10h28 (heure de Paris)." in page
         assert int(blocked.headers["Retry-After"]) == 61
@@ -182,6 +179,6 @@ def test_login_locked_per_space_whatever_the_address(make_app):
         refused = login(right, "198.51.100.1")
         # Locked: the right password is refused with the same generic message.
         assert refused.status_code == 422
-        assert "Adresse électronique ou mot de passe incorrect." in text(refused)
+        assert "Adresse électronique ou mot de passe incorrect." in plain(refused)
     with time_machine.travel(T0 + LOGIN_LOCK + timedelta(seconds=1), tick=False):
         assert login(right, "198.51.100.2").status_code == 303

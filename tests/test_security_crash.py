@@ -130,6 +130,15 @@ if sys.argv[3] == "sleep-inside":
         return real(*args, **kwargs)
     LegacyTrustAnswer.delete = slow_delete
 db.connect()
+if sys.argv[3] in ("pause-in-commit", "mark-commit"):
+    # SQLite calls this as it starts each statement: at COMMIT the claim, the switch and the
+    # deletion are written but not yet committed.
+    def trace(statement):
+        if statement.strip().upper().startswith("COMMIT"):
+            print("committing", flush=True)
+            if sys.argv[3] == "pause-in-commit":
+                sys.stdin.readline()  # held inside the COMMIT statement until killed
+    db.connection().set_trace_callback(trace)
 print("ready", flush=True)
 sys.stdin.readline()
 activation.activate(int(sys.argv[2]), "%s", now())
@@ -176,6 +185,24 @@ def test_process_killed_inside_the_transaction_changes_nothing(make_app):
     assert walk.login(EMAIL, PASSWORD).status_code == 303
 
 
+@pytest.mark.sqlite_only  # SQLite's statement trace marks the COMMIT
+def test_process_killed_inside_the_commit_statement_changes_nothing(make_app):
+    app = make_app()
+    walk = Walk(app, app.test_client())
+    code = walk.option(email=EMAIL)
+    with app.app_context():
+        before = state_of_lila()
+    child = start_child(app.config["DATABASE_URL"], pending_request_id(app), "pause-in-commit")
+    child.stdin.write("go\n")
+    child.stdin.flush()
+    assert child.stdout.readline().strip() == "committing"  # the kill lands inside COMMIT
+    kill(child)
+    with app.app_context():
+        assert state_of_lila() == before
+    assert walk.code(code).status_code == 303
+    assert walk.connection_email(EMAIL).status_code == 303
+
+
 KILLS = 12
 
 
@@ -194,7 +221,7 @@ def test_process_killed_at_random_moments_of_the_commit_leaves_all_or_nothing(ma
     for i in range(KILLS):
         copy = tmp_path / f"kill-{i}.sqlite3"
         shutil.copy(template, copy)
-        children.append((copy, start_child(f"sqlite:///{copy}", request_id, "plain")))
+        children.append((copy, start_child(f"sqlite:///{copy}", request_id, "mark-commit")))
     rng = random.Random(4)
     outcomes = []
     app_database = db.obj
@@ -202,8 +229,9 @@ def test_process_killed_at_random_moments_of_the_commit_leaves_all_or_nothing(ma
         for copy, child in children:
             child.stdin.write("go\n")
             child.stdin.flush()
-            # From "not started" to "just committed": the activation takes a few milliseconds.
-            delay = rng.uniform(0, 0.006)
+            # Every kill lands once COMMIT has started: from its first write to just after.
+            assert child.stdout.readline().strip() == "committing"
+            delay = rng.uniform(0, 0.02)
             deadline = time.perf_counter() + delay
             while time.perf_counter() < deadline:
                 pass
@@ -214,4 +242,5 @@ def test_process_killed_at_random_moments_of_the_commit_leaves_all_or_nothing(ma
             outcomes.append("activated" if after != before else "as before")
     finally:
         db.initialize(app_database)
-    print(f"\n{KILLS} kills: {outcomes.count('as before')} as before, {outcomes.count('activated')} activated")
+    print(f"\n{KILLS} kills after COMMIT began: {outcomes.count('as before')} as before, "
+          f"{outcomes.count('activated')} activated")

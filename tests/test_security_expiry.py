@@ -1,13 +1,12 @@
 """Expiry and replay: the 48 h code at its boundary, captchas replayed, old session ids,
 and the back button after the procedure is over.
 """
-import html
 import itertools
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from conftest import BERNARD_PASSWORD, LILA, PASSWORD, Walk
+from conftest import BERNARD_PASSWORD, LILA, PASSWORD, Walk, log_in, plain, signed_in
 
 from espace import captcha
 from espace.domain.activation import CODE_EXPIRED, CODE_VALIDITY
@@ -18,9 +17,6 @@ JUST_BEFORE = T0 + CODE_VALIDITY - timedelta(seconds=1)
 JUST_AFTER = T0 + CODE_VALIDITY + timedelta(seconds=1)
 EMAIL = "lila.pro@example.fr"
 
-
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
 
 
 def access_of_lila(app):
@@ -49,7 +45,7 @@ def test_code_refused_one_second_after_48_hours_and_the_procedure_restarts(app, 
     later = Walk(app, app.test_client())
     with time_machine.travel(JUST_AFTER, tick=False):
         response = later.code(code)
-        assert response.status_code == 422 and CODE_EXPIRED in text(response)
+        assert response.status_code == 422 and CODE_EXPIRED in plain(response)
         assert access_of_lila(app) == ACCESS_CERTIFICATE
         # « reprendre la procédure au début »: the expired request no longer blocks the address.
         fresh = Walk(app, app.test_client())
@@ -65,7 +61,7 @@ def test_code_accepted_in_time_then_expired_at_the_address_step(app, walk):
         assert later.code(code).status_code == 303
     with time_machine.travel(JUST_AFTER, tick=False):
         response = later.connection_email(EMAIL)
-    assert response.status_code == 422 and CODE_EXPIRED in text(response)
+    assert response.status_code == 422 and CODE_EXPIRED in plain(response)
     assert access_of_lila(app) == ACCESS_CERTIFICATE
 
 
@@ -87,9 +83,9 @@ def test_a_solved_captcha_cannot_be_used_again(texts):
     client.get("/activation/")  # AAAAAA
     # Solved, with a guessed code: the code is refused, the captcha is spent.
     guess = client.post("/activation/", data={"code": "AbcdefGhijkl", "captcha": "AAAAAA"})
-    assert "Le code d'activation est incorrect" in text(guess)
+    assert "Le code d'activation est incorrect" in plain(guess)
     again = client.post("/activation/", data={"code": code, "captcha": "AAAAAA"})
-    assert again.status_code == 422 and "ne correspondent pas" in text(again)
+    assert again.status_code == 422 and "ne correspondent pas" in plain(again)
     assert access_of_lila(app) == ACCESS_CERTIFICATE
 
 
@@ -103,7 +99,7 @@ def test_replaying_the_old_session_cookie_does_not_bring_the_captcha_back(texts)
     replay = app.test_client()
     replay.set_cookie("espace_session", copy)
     response = replay.post("/activation/", data={"code": code, "captcha": "AAAAAA"})
-    assert response.status_code == 422 and "ne correspondent pas" in text(response)
+    assert response.status_code == 422 and "ne correspondent pas" in plain(response)
 
 
 def test_one_image_one_guess(texts):
@@ -113,14 +109,14 @@ def test_one_image_one_guess(texts):
     client.get("/activation/")  # AAAAAA
     client.post("/activation/", data={"code": code, "captcha": "HHHHHH"})
     response = client.post("/activation/", data={"code": code, "captcha": "AAAAAA"})
-    assert response.status_code == 422 and "ne correspondent pas" in text(response)
+    assert response.status_code == 422 and "ne correspondent pas" in plain(response)
 
 
 def test_captcha_never_shown_is_never_passed(walk, app):
     """Posting straight to the form, with the right text, without having been given an image."""
     code = walk.option(email=EMAIL)
     response = app.test_client().post("/activation/", data={"code": code, "captcha": "KAWRTY"})
-    assert response.status_code == 422 and "ne correspondent pas" in text(response)
+    assert response.status_code == 422 and "ne correspondent pas" in plain(response)
 
 
 # --- session ids from before rotation ------------------------------------------------
@@ -153,12 +149,15 @@ def test_session_fixed_before_login_is_worthless_after(app):
 
 def test_session_id_of_a_logged_out_space_no_longer_opens_it(app):
     client = app.test_client()
-    assert Walk(app, client).login("toto321@toto.toto", BERNARD_PASSWORD).status_code == 303
+    log_in(client, "toto321@toto.toto", BERNARD_PASSWORD)
     stolen = client.get_cookie("espace_session").value
-    client.post("/deconnexion")
     thief = app.test_client()
     thief.set_cookie("espace_session", stolen)
-    assert thief.get("/espace/").status_code == 303
+    assert signed_in(thief)  # while the holder is signed in, the stolen id opens the space
+    assert client.post("/deconnexion").status_code == 303
+    assert not signed_in(thief)
+    response = thief.get("/espace/")
+    assert response.status_code == 303 and response.location.endswith("/connexion")
 
 
 # --- the back button -----------------------------------------------------------------
@@ -169,7 +168,7 @@ WIZARD_PAGES = ("/opter/numero", "/opter/verification", "/opter/identifiants", "
 def shows_nothing_of_before(client):
     for url in WIZARD_PAGES:
         response = client.get(url, follow_redirects=True)
-        page = text(response)
+        page = plain(response)
         assert LILA not in page and EMAIL not in page and "Laurence" not in page
         assert "Le prénom de votre mère" not in page  # Lila's questions
         assert response.request.path == "/opter/numero"
@@ -199,8 +198,8 @@ def test_back_button_after_activation_leads_to_the_recap_not_an_error(walk, clie
 def test_back_button_after_logout_shows_nothing_of_the_space(app, walk, client):
     walk.activate(walk.option(email=EMAIL), EMAIL)
     assert walk.login(EMAIL, PASSWORD).status_code == 303
-    assert "ROSEMONDE CONSEIL SARL" in text(client.get("/espace/"))
+    assert "ROSEMONDE CONSEIL SARL" in plain(client.get("/espace/"))
     client.post("/deconnexion")
     for url in ("/espace/", "/espace/coordonnees", "/activation/recapitulatif"):
         response = client.get(url, follow_redirects=True)
-        assert "ROSEMONDE CONSEIL SARL" not in text(response) and LILA not in text(response)
+        assert "ROSEMONDE CONSEIL SARL" not in plain(response) and LILA not in plain(response)

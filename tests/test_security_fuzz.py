@@ -237,6 +237,7 @@ def test_any_input_to_the_address_step_of_activation(make_app):
 
     run()
     EXAMPLES_RUN["activation-identifiants"] = fuzzer.count
+    assert fuzzer.count >= EXAMPLES  # the examples did reach the step
 
 
 @FUZZ

@@ -8,7 +8,7 @@ by the operator (see SECURITY.md).
 import re
 
 import pytest
-from conftest import BERNARD_PASSWORD, LILA, Walk
+from conftest import BERNARD_PASSWORD, LILA, Walk, log_in
 
 PUBLIC = ["/", "/fiches", "/fiches/ep4", "/fiches/ep6", "/aide", "/accessibilite", "/page-qui-n-existe-pas"]
 PRIVATE = ["/connexion", "/connexion/code", "/opter/numero", "/opter/verification", "/activation/",
@@ -19,15 +19,31 @@ def directives(csp):
     return {d.split()[0]: d.split()[1:] for d in (p.strip() for p in csp.split(";")) if d}
 
 
-def logged_in(app):
+def everywhere(app):
+    """A browser that may see every page: signed in to Bernard's space, Lila's code typed
+    (activation step 2) and her number given (option step 2)."""
     client = app.test_client()
-    assert Walk(app, client).login("toto321@toto.toto", BERNARD_PASSWORD).status_code == 303
+    log_in(client, "toto321@toto.toto", BERNARD_PASSWORD)
+    walk = Walk(app, client)
+    assert walk.code(walk.option()).status_code == 303
+    assert walk.number().status_code == 303
     return client
+
+
+def page(app, url):
+    """The page itself, not a redirect away from it."""
+    client = everywhere(app)
+    if url == "/connexion/code":
+        # A sign-in waiting for its code: the password given again.
+        assert Walk(app, client).password("toto321@toto.toto", BERNARD_PASSWORD).status_code == 303
+    response = client.get(url)
+    assert response.status_code == (404 if url == "/page-qui-n-existe-pas" else 200), url
+    return response
 
 
 @pytest.mark.parametrize("url", PUBLIC + PRIVATE)
 def test_every_page_has_the_protective_headers(app, url):
-    response = logged_in(app).get(url)
+    response = page(app, url)
     h = response.headers
     csp = directives(h["Content-Security-Policy"])
     assert "'unsafe-inline'" not in h["Content-Security-Policy"]
@@ -43,7 +59,7 @@ def test_every_page_has_the_protective_headers(app, url):
 
 @pytest.mark.parametrize("url", PRIVATE + ["/activation/captcha.png", "/activation/captcha.wav"])
 def test_procedure_and_space_pages_are_never_stored(app, url):
-    assert logged_in(app).get(url).headers["Cache-Control"] == "no-store"
+    assert page(app, url).headers["Cache-Control"] == "no-store"
 
 
 def test_refusals_and_redirects_are_never_stored_either(client, walk):
@@ -67,9 +83,9 @@ INLINE = [
 @pytest.mark.parametrize("url", PUBLIC + PRIVATE)
 def test_pages_need_nothing_the_policy_forbids(app, url):
     """The CSP forbids inline code: a page relying on some would silently break."""
-    page = logged_in(app).get(url).get_data(as_text=True)
+    body = page(app, url).get_data(as_text=True)
     for pattern in INLINE:
-        assert not pattern.search(page), (pattern.pattern, url)
+        assert not pattern.search(body), (pattern.pattern, url)
 
 
 def session_cookie(response):

@@ -15,7 +15,7 @@ from conftest import CAPTCHA, LILA, PASSWORD, settings_for, signin_code_in
 from live_server import Browser, LiveServer, free_port
 
 from espace import create_app
-from espace.domain.identity import normalise_answer
+from espace.domain.identity import fold_trust_answer
 from espace.models import ALL_MODELS, db
 
 NEW_EMAIL = "lila.pro@example.fr"
@@ -36,7 +36,7 @@ class Inbox:
 
 def clear_forms(secret):
     """The ways a secret could be stored in clear: as typed, and as normalised for comparison."""
-    return {secret, secret.lower(), secret.upper(), normalise_answer(secret)}
+    return {secret, secret.lower(), secret.upper(), fold_trust_answer(secret)}
 
 
 @pytest.fixture
@@ -49,6 +49,7 @@ def whole_run(make_app, tmp_path):
     server = LiveServer(settings_for(tmp_path, SEED_DEMO=False, MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1",
                                      SMTP_PORT=smtp.port, LOG_LEVEL="DEBUG"))
     session_ids = set()
+    stores = []  # what the session store held after each step
     try:
         browser = Browser(server.url)
 
@@ -56,6 +57,7 @@ def whole_run(make_app, tmp_path):
             response = browser.post(path, data) if data is not None else browser.get(path)
             assert response.status == expect, (path, response.status)
             session_ids.add(browser.session_id())
+            stores.append(session_store(tmp_path))
             return response
 
         step("/opter/numero", {"number": LILA})
@@ -93,7 +95,7 @@ def whole_run(make_app, tmp_path):
         "session id": session_ids - {None},
     }
     assert len(secrets["session id"]) >= 3  # rotated at identification, login and logout
-    return secrets, logs, inbox.messages, tmp_path
+    return secrets, logs, inbox.messages, tmp_path, stores
 
 
 def found(secrets, haystack):
@@ -101,30 +103,75 @@ def found(secrets, haystack):
 
 
 def test_database_holds_no_secret_in_clear(whole_run):
-    secrets, _, _, tmp_path = whole_run
+    secrets, _, _, tmp_path, _ = whole_run
     app = create_app(settings_for(tmp_path, SEED_DEMO=False))
     with app.app_context(), db.connection_context():
         rows = [repr(row) for model in ALL_MODELS for row in model.select().tuples()]
     dump = "\n".join(rows)
     assert "lila.pro@example.fr" in dump  # the dump does see the data
     assert found(secrets, dump) == []
+    if os.environ.get("TEST_DATABASE_URL"):
+        # No file to read: every table of the schema, each row as PostgreSQL prints it.
+        raw = "\n".join(postgresql_rows(os.environ["TEST_DATABASE_URL"]))
+        assert "lila.pro@example.fr" in raw  # the rows were read
+        assert found(secrets, raw) == []
+        return
     files = glob.glob(str(tmp_path / "espace.sqlite3*"))
-    if not os.environ.get("TEST_DATABASE_URL"):
-        assert files, "the SQLite file and its WAL"
+    assert files, "the SQLite file and its WAL"
     for path in files:
         with open(path, "rb") as f:
             raw = f.read().decode("utf-8", "replace")
         assert found(secrets, raw) == [], path
 
 
+def postgresql_rows(url):
+    import psycopg2
+
+    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        tables = [name for (name,) in cursor.fetchall()]
+        rows = []
+        for table in tables:
+            cursor.execute(f'SELECT t::text FROM "{table}" t')
+            rows += [f"{table} {row}" for (row,) in cursor.fetchall()]
+    return rows
+
+
+def session_store(tmp_path):
+    """What the session store holds, (name, content) per entry: Redis keys, or the files on disk."""
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not redis_url:
+        entries = []
+        for path in glob.glob(str(tmp_path / "sessions" / "*")):
+            with open(path, "rb") as f:
+                entries.append((os.path.basename(path), f.read().decode("utf-8", "replace")))
+        return entries
+    import redis
+
+    store = redis.from_url(redis_url)
+    read = {b"string": store.get, b"list": lambda k: store.lrange(k, 0, -1),
+            b"zset": lambda k: store.zrange(k, 0, -1), b"hash": store.hgetall, b"set": store.smembers}
+    return [(key.decode(), repr(read[store.type(key)](key))) for key in store.scan_iter()]
+
+
+def test_session_store_holds_no_secret_and_no_other_session_id(whole_run):
+    """A session's id names its entry (that is how it is found) and appears nowhere else."""
+    secrets, _, _, _, stores = whole_run
+    entries = [entry for store in stores for entry in store]
+    assert any(NEW_EMAIL in content for _, content in entries)  # the store was read mid-procedure
+    for name, content in entries:
+        assert found(secrets, content) == [], name
+        assert found({k: v for k, v in secrets.items() if k != "session id"}, name) == [], name
+
+
 def test_logs_hold_no_secret(whole_run):
-    secrets, logs, _, _ = whole_run
+    secrets, logs, _, _, _ = whole_run
     assert "/activation/identifiants" in logs and "POST" in logs  # the logs were captured
     assert found(secrets, logs) == []
 
 
 def test_mail_holds_only_the_code_in_its_own_message(whole_run):
-    secrets, _, messages, _ = whole_run
+    secrets, _, messages, _, _ = whole_run
     subjects = [m["Subject"] for m in messages]
     assert len(messages) == 4, subjects
     assert "Votre code d'activation" in subjects[0] and "activé" in subjects[1]

@@ -5,7 +5,7 @@ from .. import captcha, challenge
 from ..domain import activation
 from ..domain.clock import now
 from ..domain.errors import Refused
-from ..extensions import failed, limiter, rate
+from ..extensions import encryptor, failed, limiter, rate
 from ..mail.messages import notify
 from ..models import Space
 from ..web import journal, pressed, recap_pdf_response, render_step
@@ -37,7 +37,9 @@ def code():
         except Refused as refusal:
             form.refuse(refusal)
         else:
-            wizard.start(1, request_id=request.id, code=activation.clean_code(form.code.data))
+            # Shown again at the next step, as the fiche does; never kept in clear, even in the session.
+            sealed = encryptor().encrypt(activation.clean_code(form.code.data)).decode("ascii")
+            wizard.start(1, request_id=request.id, sealed_code=sealed)
             return wizard.go(2)
     if form.errors:
         challenge.renew()  # a refused attempt spends its image
@@ -83,7 +85,8 @@ def identifiers():
                    "L'accès à votre espace professionnel avec votre adresse électronique et votre "
                    "mot de passe a été activé.")
             return wizard.go(3)
-    return wizard.render("activation/identifiers.html", 2, form, code=wizard.progress().get("code"))
+    return wizard.render("activation/identifiers.html", 2, form,
+                         code=encryptor().decrypt(wizard.progress()["sealed_code"].encode("ascii")))
 
 
 @bp.route("/recapitulatif")

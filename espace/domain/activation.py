@@ -23,7 +23,8 @@ from .hashing import sha256_hex
 
 CODE_LENGTH = 12
 CODE_ALPHABET = string.ascii_letters  # like « YnsfLgSNtUuu »
-CODE_VALIDITY = timedelta(hours=48)
+CODE_VALIDITY_HOURS = 48
+CODE_VALIDITY = timedelta(hours=CODE_VALIDITY_HOURS)
 
 TRUST_QUESTIONS = (
     "Quel est votre surnom ?",

@@ -21,8 +21,8 @@ MONTHS = (
 
 
 def french_date(moment):
-    """21 août 2023"""
-    local = to_paris(moment)
+    """21 août 2023, for a moment (UTC, shown in Paris time) or a calendar date."""
+    local = to_paris(moment) if isinstance(moment, datetime) else moment
     day = "1er" if local.day == 1 else str(local.day)
     return f"{day} {MONTHS[local.month - 1]} {local.year}"
 
@@ -33,6 +33,6 @@ def french_datetime(moment):
     Rounded up to the minute: someone told 11h05 must not be refused at 11h05.
     """
     if moment.second or moment.microsecond:
-        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        moment += timedelta(minutes=1)  # the seconds are not shown: 11h04m05s reads « 11h05 »
     local = to_paris(moment)
     return f"le {local:%d/%m/%Y} à {local:%H}h{local:%M}"

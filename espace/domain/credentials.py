@@ -56,4 +56,4 @@ def password_strength(password):
     classes = sum(
         bool(re.search(p, password)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]")
     )
-    return min(4, 1 + (classes >= 3) + (len(password) >= 24) + (len(password) >= 30 and classes == 4))
+    return 1 + (classes >= 3) + (len(password) >= 24) + (len(password) >= 30 and classes == 4)

@@ -9,7 +9,8 @@ from .clock import french_datetime
 from .errors import Refused
 from .throttle import Locked, Throttle
 
-NUMBER_RE = re.compile(r"[0-9]{14}")  # ASCII digits only: \d also matches other scripts
+NUMBER_DIGITS = 14
+NUMBER_RE = re.compile(f"[0-9]{{{NUMBER_DIGITS}}}")  # ASCII digits only: \d also matches other scripts
 MAX_ANSWER_FAILURES = 5
 ANSWER_LOCK = timedelta(hours=1)
 
@@ -47,8 +48,9 @@ def find_certificate_space(number):
     return space
 
 
-def normalise_answer(text):
-    """« Pêche » = « peche » = « PECHE »: no case, no accents, single spaces."""
+def fold_trust_answer(text):
+    """The form a trust answer is hashed and compared in: « Pêche » = « peche » = « PECHE »
+    (no case, no accents, single spaces)."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.casefold().split())
@@ -56,7 +58,7 @@ def normalise_answer(text):
 
 def joined_answers(answers):
     """The three normalised answers as one secret; JSON, so no answer can run into the next."""
-    return json.dumps([normalise_answer(a) for a in answers], ensure_ascii=False)
+    return json.dumps([fold_trust_answer(a) for a in answers], ensure_ascii=False)
 
 
 def hash_answers(answers, hasher):
@@ -114,7 +116,7 @@ def _check_each_answer(space, answers, hasher):
     """Spaces imported before migration 0003: one hash per answer."""
     stored = legacy_answers_of(space)
     # Check all of them, always: the time taken does not tell which one failed.
-    results = [hasher.check(normalise_answer(given), a.answer_hash) for a, given in zip(stored, answers)]
+    results = [hasher.check(fold_trust_answer(given), a.answer_hash) for a, given in zip(stored, answers)]
     return len(results) == 3 and all(results)
 
 

@@ -3,7 +3,8 @@ import io
 
 from xhtml2pdf import pisa
 
-from .clock import to_paris
+from .clock import french_date, to_paris
+from .identity import creation_date_of
 
 
 def recap_facts(space, encryptor, now):
@@ -20,6 +21,8 @@ def recap_facts(space, encryptor, now):
         "trust_answer": encryptor.decrypt(space.trust_answer_encrypted)
         if space.trust_answer_encrypted
         else "",
+        "registered_on": french_date(creation_date_of(space.subscriber_number)),
+        "activated_on": french_date(space.registered_at) if space.registered_at else "–",
         "created_stamp": f"{created:%d/%m/%Y} à {created:%H}h{created:%M}mn{created:%S}s",
     }
 

@@ -13,7 +13,7 @@ from ..models import PENDING, SUPERSEDED, USED, PasswordReset, Space, db
 from .credentials import normalise_email
 from .errors import Refused
 from .hashing import sha256_hex
-from .identity import ANSWER_THROTTLE, MAX_ANSWER_FAILURES, lock_message, normalise_answer
+from .identity import ANSWER_THROTTLE, MAX_ANSWER_FAILURES, lock_message, fold_trust_answer
 from .throttle import Locked
 
 TOKEN_BYTES = 32  # 256 bits from `secrets`: stored as SHA-256, a slow hash adds nothing
@@ -98,8 +98,8 @@ def verify_answer(space, answer, encryptor, now):
         attempt = ANSWER_THROTTLE.spend(space.id, now)
     except Locked as locked:
         raise Refused(lock_message(locked.until), "answer", event="answers_locked")
-    expected = normalise_answer(encryptor.decrypt(space.trust_answer_encrypted)).encode()
-    if hmac.compare_digest(normalise_answer(answer).encode(), expected):
+    expected = fold_trust_answer(encryptor.decrypt(space.trust_answer_encrypted)).encode()
+    if hmac.compare_digest(fold_trust_answer(answer).encode(), expected):
         ANSWER_THROTTLE.reset(space.id)
         return True
     if attempt >= MAX_ANSWER_FAILURES:

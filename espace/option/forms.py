@@ -62,7 +62,8 @@ class CredentialsForm(StepForm):
 class QuestionForm(StepForm):
     question = SelectField(
         "Question de confiance",
-        choices=[SelectChoice(q) for q in TRUST_QUESTIONS],
+        # An empty first choice, so that the browser's `required` can catch « nothing chosen ».
+        choices=[SelectChoice("", "Choisissez une question")] + [SelectChoice(q) for q in TRUST_QUESTIONS],
         validate_choice=False,
     )
     answer = StringField(

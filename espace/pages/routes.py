@@ -1,5 +1,5 @@
 """Public pages: home, fiches, the EP 4 option page, help, accessibility."""
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
 
 bp = Blueprint("pages", __name__)
 
@@ -43,3 +43,9 @@ def help():
 @bp.route("/accessibilite")
 def accessibility():
     return render_template("pages/accessibility.html")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Pages link the icon; browsers and tools that ask for /favicon.ico anyway get it too."""
+    return current_app.send_static_file("favicon.ico")

@@ -117,7 +117,8 @@ def test_every_step_and_error_state(page, audit):
 
     audit.step("opter-4-question", "Question de confiance")
     person.press("Valider")
-    audit.errors("opter-4-reponse-vide", 1)
+    audit.errors("opter-4-question-et-reponse-vides", 2)  # nothing chosen at first
+    person.choose("Question de confiance", "Votre hobby ?")
     person.fill("Réponse à la question de confiance", "Équitation")
     person.press("Valider")
     audit.step("opter-5-validation", "ROSEMONDE Lila")

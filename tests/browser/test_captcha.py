@@ -24,10 +24,22 @@ def test_audio_plays_in_place(page):
     assert audio.evaluate("a => a.play().then(() => !a.paused)")
 
 
+def test_ecouter_l_extrait_sonore_plays_it_in_the_page(page):
+    page.goto("/activation/")
+    loads, downloads = [], []
+    page.on("load", lambda p: loads.append(p.url))
+    page.on("download", lambda d: downloads.append(d))
+    audio = page.locator("#captcha-block audio")
+    assert audio.evaluate("a => a.paused")
+    page.get_by_role("link", name=re.compile("^Ecouter l'extrait sonore")).click()
+    expect(audio).to_have_js_property("paused", False)
+    assert loads == [] and downloads == [] and page.url.endswith("/activation/")
+
+
 def test_audio_downloads_as_a_wav_file(page):
     page.goto("/activation/")
     with page.expect_download() as info:
-        page.get_by_role("link", name=re.compile("^Ecouter l'extrait sonore")).click()
+        page.get_by_role("link", name=re.compile("^Télécharger l'extrait sonore")).click()
     download = info.value
     assert download.suggested_filename == "extrait-sonore.wav"
     with wave.open(str(download.path())) as w:

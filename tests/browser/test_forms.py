@@ -5,6 +5,8 @@ import pytest
 from conftest import LILA, LILA_ANSWERS, PASSWORD
 from playwright.sync_api import expect
 
+from espace.domain.credentials import password_strength
+
 from .journey import EMAIL, Keyboard, Mouse, labelled
 
 pytestmark = pytest.mark.browser
@@ -124,6 +126,28 @@ def test_password_strength_is_shown_and_announced(page):
     labelled(page, "Mot de passe").press_sequentially("Longchamp2023Rosemonde!Paris75016", delay=5)
     expect(page.locator("#password-strength")).to_contain_text("Sécurité du mot de passe : excellente")
     expect(page.locator("#password-strength-live[role=status]")).to_have_text("Sécurité du mot de passe : excellente")
+
+
+# Every level of the scale, and each reason for 0 (short, long, space, accent, no digit, no letter).
+STRENGTH_EXAMPLES = [
+    "court1", "abcdefghijklmnopqrs1", "Abcdefghijklmnopqrs1", "abcdefghijklmnopqr1!",
+    "Abcdefghijklmnopqrstuv12", "abcdefghijklmnopqrstuvwx12", "Abcdefghijklmnopqrstuvwxyz12!x",
+    "Abcdefghijklmnopqrstuvwxyz12xx", "Longchamp 2023 Rosemonde", "Longchamp2023Rosémonde",
+    "LongchampRosemondeLila", "12345678901234567890", "a1" * 36, "a1" * 36 + "b", "1tvmq2t1'A1tvmq2t1'A",
+]
+
+
+def test_password_meter_and_the_domain_use_one_scale(page):
+    """app.js's meter gives every example the level espace.domain.credentials gives it."""
+    to_credentials(page)
+    field = labelled(page, "Mot de passe")
+    meter = page.locator("#password-strength")
+    shown = {}
+    for example in STRENGTH_EXAMPLES:
+        field.fill(example)
+        shown[example] = int(meter.get_attribute("data-strength"))
+    assert shown == {example: password_strength(example) for example in STRENGTH_EXAMPLES}
+    assert set(shown.values()) == {0, 1, 2, 3, 4}
 
 
 def test_live_region_is_in_the_page_before_anything_is_injected(page):
