@@ -29,6 +29,15 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
+class Expiring(BaseModel):
+    """A code or link waiting for its holder: pending until used, superseded or past its time."""
+
+    state = CharField(max_length=12, default=PENDING)
+    created_at = DateTimeField()
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+
 class Space(BaseModel):
     """An espace professionnel: one holder, one subscriber number."""
 
@@ -117,7 +126,7 @@ class Service(BaseModel):
     name = CharField(max_length=200)
 
 
-class ActivationRequest(BaseModel):
+class ActivationRequest(Expiring):
     """A pending change to e-mail + password access, waiting for its code."""
 
     space = ForeignKeyField(Space, backref="activation_requests", on_delete="CASCADE")
@@ -126,10 +135,6 @@ class ActivationRequest(BaseModel):
     password_hash = CharField(max_length=100)
     trust_question = CharField(max_length=100)
     trust_answer_encrypted = BlobField()
-    state = CharField(max_length=12, default=PENDING)
-    created_at = DateTimeField()
-    expires_at = DateTimeField()
-    used_at = DateTimeField(null=True)
 
     # Migration 0001 adds partial unique indexes: at most one pending request
     # per address and per space, enforced by the database itself.
@@ -158,16 +163,12 @@ class Event(BaseModel):
     client = CharField(max_length=64, default="")
 
 
-class EmailChange(BaseModel):
+class EmailChange(Expiring):
     """EP 5: a new login address waiting for the code sent to it."""
 
     space = ForeignKeyField(Space, backref="email_changes", on_delete="CASCADE")
     email = CharField(max_length=100)
     code_hash = CharField(max_length=64, unique=True)
-    state = CharField(max_length=12, default=PENDING)
-    created_at = DateTimeField()
-    expires_at = DateTimeField()
-    used_at = DateTimeField(null=True)
 
     # Migration 0006 adds partial unique indexes: at most one pending change
     # per address and per space.
@@ -177,29 +178,21 @@ class EmailChange(BaseModel):
         return cls.select().where((cls.state == PENDING) & (cls.expires_at > now))
 
 
-class PasswordReset(BaseModel):
+class PasswordReset(Expiring):
     """A « Mot de passe oublié » link: only the SHA-256 of its token is kept."""
 
     space = ForeignKeyField(Space, backref="password_resets", on_delete="CASCADE")
     token_hash = CharField(max_length=64, unique=True)
-    state = CharField(max_length=12, default=PENDING)
-    created_at = DateTimeField()
-    expires_at = DateTimeField()
-    used_at = DateTimeField(null=True)
 
     # Migration 0004 adds a partial unique index: one pending link per space.
 
 
-class SigninCode(BaseModel):
+class SigninCode(Expiring):
     """The 6-digit code e-mailed after a correct password; the space opens once it is typed."""
 
     space = ForeignKeyField(Space, backref="signin_codes", on_delete="CASCADE")
     code_hash = CharField(max_length=64)  # keyed HMAC: six digits alone would be guessed offline
-    state = CharField(max_length=12, default=PENDING)
     tries = IntegerField(default=0)
-    created_at = DateTimeField()
-    expires_at = DateTimeField()
-    used_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("space", "created_at"), False),)

@@ -137,12 +137,17 @@ def find_request_by_code(code, now):
     return check_request_usable(request, now)
 
 
+def check_usable(row, now, used_message, expired_message):
+    """A code's row still pending and within its time, or the refusal saying why not."""
+    if row.state == USED:
+        raise Refused(used_message, "code")
+    if row.state != PENDING or row.expires_at <= now:
+        raise Refused(expired_message, "code")
+    return row
+
+
 def check_request_usable(request, now):
-    if request.state == USED:
-        raise Refused(CODE_USED, "code")
-    if request.state != PENDING or request.expires_at <= now:
-        raise Refused(CODE_EXPIRED, "code")
-    return request
+    return check_usable(request, now, CODE_USED, CODE_EXPIRED)
 
 
 def activate(request_id, email, now):

@@ -124,11 +124,7 @@ def pending_change(space_id, now):
 
 
 def check_change_usable(change, now):
-    if change.state == USED:
-        raise Refused(CODE_USED, "code")
-    if change.state != PENDING or change.expires_at <= now:
-        raise Refused(CODE_EXPIRED, "code")
-    return change
+    return activation.check_usable(change, now, CODE_USED, CODE_EXPIRED)
 
 
 def confirm_email_change(space_id, code, now):
