@@ -34,7 +34,7 @@ class VirtualUser:
 
     def _connect(self, base_url):
         parts = urlsplit(base_url)
-        self.host, self.port = parts.hostname, parts.port
+        self.scheme, self.host, self.port = parts.scheme, parts.hostname, parts.port
         self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
 
     def switch_to(self, base_url):
@@ -51,7 +51,7 @@ class VirtualUser:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if form is not None:
             # Every current browser says where a form comes from (espace/csrf.py relies on it).
-            sent.setdefault("Origin", f"http://{self.host}:{self.port}")
+            sent.setdefault("Origin", f"{self.scheme}://{self.host}:{self.port}")
             if self.csrf and "csrf_token" not in form:
                 form = {**form, "csrf_token": self.csrf}
             body = urlencode(form).encode()
@@ -120,7 +120,9 @@ def activate(user, code, email, captcha="KAWRTY"):
     expect(user.get("/activation/recapitulatif", step="8 récapitulatif"), 200, "recap")
 
 
-def login(user, email, password):
+def login(user, email, password, read_code):
+    """Password, then the 6-digit code e-mailed to the address (`read_code(email)`), then the space."""
     expect(user.get("/connexion", step="9 connexion (GET)"), 200, "login page")
     expect(user.post("/connexion", {"email": email, "password": password}, step="9 connexion"), 303, "login")
+    expect(user.post("/connexion/code", {"code": read_code(email)}, step="9 code de connexion"), 303, "code")
     expect(user.get("/espace/", step="10 espace"), 200, "space")

@@ -48,7 +48,7 @@ def run_users(base_url, outbox, procedures, users):
             try:
                 option(user, load_number(index), [a for _, a in LOAD_ANSWERS], email, PASSWORD)
                 activate(user, outbox.code_for(email), email)
-                login(user, email, PASSWORD)
+                login(user, email, PASSWORD, outbox.signin_code_for)
             except (ProcedureFailed, OSError, LookupError) as exc:
                 with lock:
                     errors.append(f"procedure {index}: {exc}")
@@ -82,7 +82,7 @@ class ProxiedUser(VirtualUser):
 
     def _connect(self, base_url):
         parts = urlsplit(base_url)
-        self.host, self.port = parts.hostname, parts.port
+        self.scheme, self.host, self.port = parts.scheme, parts.hostname, parts.port
         source = (self.source, 0) if self.source else None
         if parts.scheme == "https":
             self.connection = http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,

@@ -203,8 +203,13 @@ def pages_and_steps(url, database_url, procedures, n):
     return rows
 
 
-def code_for(database_url, email):
-    """The activation code, read from the outbox table (mail backend of the testing shape)."""
+def signin_code_for(database_url, email):
+    """The 6-digit sign-in code last e-mailed to this address."""
+    return code_for(database_url, email, r"code de confirmation : (\d{6})")
+
+
+def code_for(database_url, email, pattern=r"code d'activation : (\w{12})"):
+    """The last code e-mailed to this address (activation by default), read from the outbox table."""
     sql = "SELECT text_body FROM outbox_message WHERE recipient = %s ORDER BY id DESC LIMIT 1"
     if database_url.startswith("sqlite:///"):
         import sqlite3
@@ -221,7 +226,7 @@ def code_for(database_url, email):
         text = cursor.fetchone()[0]
     finally:
         connection.close()
-    return re.search(r"code d'activation : (\w{12})", text).group(1)
+    return re.search(pattern, text).group(1)
 
 
 # --- 2. whole procedure against its bcrypt floor ----------------------------------------------
@@ -258,10 +263,13 @@ def procedure_cpu(url, database_url, first, count):
             ("POST", "/activation/", "code"), ("GET", "/activation/identifiants", None),
             ("POST", "/activation/identifiants", {"email": email}), ("GET", "/activation/recapitulatif", None),
             ("GET", "/activation/recapitulatif.pdf", None), ("GET", "/connexion", None),
-            ("POST", "/connexion", {"email": email, "password": PASSWORD}), ("GET", "/espace/", None),
+            ("POST", "/connexion", {"email": email, "password": PASSWORD}),
+            ("GET", "/connexion/code", None), ("POST", "/connexion/code", "signin code"), ("GET", "/espace/", None),
         ):
             if fields == "code":
                 fields = {"code": code_for(database_url, email), "captcha": CAPTCHA}
+            elif fields == "signin code":
+                fields = {"code": signin_code_for(database_url, email)}
             response = user.request(method, path, form=fields)
             assert response.status == (303 if method == "POST" else 200), f"{method} {path}: {response.status}"
             if path.endswith(".pdf"):
@@ -420,7 +428,7 @@ def hosts_throughput(root, instance, database_url, redis_url, hosts, procedures,
                 option(user, number(i), list(LOAD_ANSWERS.values()), email, PASSWORD)
                 user.switch_to(servers[(i + k + 1) % hosts].url)
                 activate(user, code_for(database_url, email), email)
-                login(user, email, PASSWORD)
+                login(user, email, PASSWORD, lambda address: signin_code_for(database_url, address))
             except Exception as exc:  # reported below, the run goes on
                 errors.append(f"{i}: {exc}")
             finally:

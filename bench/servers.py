@@ -223,7 +223,8 @@ class Outbox:
 
         self.database = open_database(database_url)
 
-    def code_for(self, email, timeout=10):
+    def code_for(self, email, timeout=10, pattern=r"code d'activation : (\w{12})"):
+        """The last code e-mailed to this address (activation by default)."""
         import re
 
         deadline = time.monotonic() + timeout
@@ -237,7 +238,14 @@ class Outbox:
             time.sleep(0.05)
         if not row:
             raise LookupError(f"no message for {email}")
-        return re.search(r"code d'activation : (\w{12})", row[0]).group(1)
+        found = re.search(pattern, row[0])
+        if not found:
+            raise LookupError(f"no code in the last message for {email}")
+        return found.group(1)
+
+    def signin_code_for(self, email):
+        """The 6-digit sign-in confirmation code last e-mailed to this address."""
+        return self.code_for(email, pattern=r"code de confirmation : (\d{6})")
 
 
 def prepare_scale_shape(database_url, redis_url):

@@ -21,7 +21,7 @@ from .extensions import csrf, limiter, server_sessions
 from .mail import mailer_from_config
 from .models import db
 from .sessions import VisitorSessions
-from .web import template_context
+from .web import AfterResponse, template_context
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -78,6 +78,7 @@ def create_app(test_config=None):
     availability.init_app(app)
     cli.register(app)
 
+    app.wsgi_app = AfterResponse(app.wsgi_app)
     with app.app_context():
         prepare_database(app)
     return app

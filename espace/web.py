@@ -1,6 +1,9 @@
 """What every blueprint shares: full page or htmx fragment, redirects, client address."""
-from flask import (after_this_request, copy_current_request_context, current_app, has_request_context,
-                   make_response, redirect, render_template, request, session)
+import logging
+
+from flask import (copy_current_request_context, current_app, has_request_context, make_response, redirect,
+                   render_template, request, session)
+from werkzeug.wsgi import ClosingIterator
 
 from .domain import activation, credentials, history, identity
 from .domain.clock import now
@@ -82,9 +85,28 @@ def after_response(function):
     exists). The WSGI server calls it when it closes the response: werkzeug and gunicorn
     do so after the last byte is written; Flask's test client when the test closes it.
     """
-    deferred = copy_current_request_context(function)
+    # Kept in the WSGI environ, run by AfterResponse: a hook on the response object would be lost
+    # when an extension (Flask-Compress) hands the server another one.
+    request.environ.setdefault(AFTER_RESPONSE, []).append(copy_current_request_context(function))
 
-    @after_this_request
-    def schedule(response):
-        response.call_on_close(deferred)
-        return response
+
+AFTER_RESPONSE = "espace.after_response"
+
+
+class AfterResponse:
+    """WSGI middleware: runs what views deferred once the server has closed the response."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        deferred = environ.setdefault(AFTER_RESPONSE, [])
+
+        def run_all():
+            for run in deferred:
+                try:
+                    run()
+                except Exception:  # the answer has left: log it, never lose the others
+                    logging.getLogger("espace").exception("deferred work failed")
+
+        return ClosingIterator(self.app(environ, start_response), run_all)

@@ -186,7 +186,9 @@ def test_limits_count_the_browser_address_not_nginx_nor_a_forged_header(shape, f
 
 def test_cookies_are_secure_and_signing_in_works_through_nginx(shape, fresh_limits, new_user):
     user = new_user()
-    response = user.get("/connexion")
+    # A visitor gets no cookie; starting a procedure does.
+    assert user.get("/connexion").header("set-cookie") is None
+    response = user.post("/opter/numero", {"number": "20050170000303"})
     cookie = response.header("set-cookie")
     assert cookie.startswith("espace_session=")
     assert {"Secure", "HttpOnly", "SameSite=Lax"} <= {part.strip() for part in cookie.split(";")}

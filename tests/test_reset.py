@@ -266,3 +266,4 @@ def test_every_step_needs_nothing_the_policy_forbids(client, forgotten):
     for page in pages:
         for pattern in INLINE:
             assert not pattern.search(page.get_data(as_text=True)), (pattern.pattern, page.request.path)
+

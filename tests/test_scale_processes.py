@@ -44,7 +44,7 @@ def test_a_procedure_started_on_one_server_finishes_on_the_other(servers):
     code = Outbox(DATABASE_URL).code_for("lila.pro@example.fr")
     user.switch_to(b.url)
     activate(user, code, "lila.pro@example.fr", captcha=CAPTCHA)
-    login(user, "lila.pro@example.fr", PASSWORD)
+    login(user, "lila.pro@example.fr", PASSWORD, Outbox(DATABASE_URL).signin_code_for)
     assert "ROSEMONDE" in user.get("/espace/").text
     served_by_a = {json.loads(line).get("endpoint") for line in a.log_lines() if line.startswith("{")}
     served_by_b = {json.loads(line).get("endpoint") for line in b.log_lines() if line.startswith("{")}
