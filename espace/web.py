@@ -3,7 +3,6 @@ import logging
 
 from flask import (copy_current_request_context, current_app, has_request_context, make_response, redirect,
                    render_template, request, session)
-from werkzeug.wsgi import ClosingIterator
 
 from .domain import activation, credentials, history, identity
 from .domain.clock import now
@@ -109,4 +108,31 @@ class AfterResponse:
                 except Exception:  # the answer has left: log it, never lose the others
                     logging.getLogger("espace").exception("deferred work failed")
 
-        return ClosingIterator(self.app(environ, start_response), run_all)
+        return _RunThenClose(self.app(environ, start_response), run_all)
+
+
+class _RunThenClose:
+    """The response's body; the deferred work runs once the last byte has been handed to the
+    server (end of iteration), or at close() if the body was never read to its end. Not at
+    close() only: werkzeug's server drains the client's socket before closing, which can wait
+    for the client to hang up."""
+
+    def __init__(self, iterable, run):
+        self.iterable, self.run, self.done = iterable, run, False
+
+    def __iter__(self):
+        yield from self.iterable
+        self.run_once()
+
+    def run_once(self):
+        if not self.done:
+            self.done = True
+            self.run()
+
+    def close(self):
+        try:
+            self.run_once()
+        finally:
+            close = getattr(self.iterable, "close", None)
+            if close is not None:
+                close()

@@ -31,7 +31,7 @@ def reset_link(context):
     """
     mailbox = context.new_page()
     message = mailbox.get_by_role("link", name=re.compile("^Choisir un nouveau mot de passe"))
-    for _ in range(150):
+    for _ in range(50):
         mailbox.goto("/outbox/")
         if message.count():
             break
