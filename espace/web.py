@@ -81,8 +81,8 @@ def after_response(function):
     """Run `function` in a copy of this request's context once the response has been sent.
 
     For work whose duration must not show in the response time (e.g. whether an address
-    exists). The WSGI server calls it when it closes the response: werkzeug and gunicorn
-    do so after the last byte is written; Flask's test client when the test closes it.
+    exists). AfterResponse runs it once the server has taken the last byte of the answer
+    (or at close(); Flask's test client: when the test closes the response).
     """
     # Kept in the WSGI environ, run by AfterResponse: a hook on the response object would be lost
     # when an extension (Flask-Compress) hands the server another one.
@@ -93,7 +93,7 @@ AFTER_RESPONSE = "espace.after_response"
 
 
 class AfterResponse:
-    """WSGI middleware: runs what views deferred once the server has closed the response."""
+    """WSGI middleware: runs what views deferred once the answer has been handed to the server."""
 
     def __init__(self, app):
         self.app = app
