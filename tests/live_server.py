@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -94,3 +95,19 @@ class Browser:
     def session_id(self):
         return next((c.value for c in self.cookies if c.name == "espace_session"), None)
 
+
+def all_at_once(calls):
+    """Run the calls in threads released together; their results, in order."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait()
+        results[i] = call()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results

@@ -5,11 +5,10 @@ keeps one pending request per address), so the outcome is the same whichever wor
 or thread gets there first.
 """
 import html
-import threading
 
 import pytest
 from conftest import CAPTCHA, CLAUDE, CLAUDE_ANSWERS, LILA, LILA_ANSWERS, PASSWORD, live_login, settings_for
-from live_server import Browser, LiveServer
+from live_server import Browser, LiveServer, all_at_once
 
 from espace.domain.activation import CODE_USED, EMAIL_TAKEN
 from espace.models import ACCESS_CERTIFICATE, ACCESS_PASSWORD, PENDING, USED, ActivationRequest, Space, db
@@ -26,23 +25,6 @@ def workers(make_app, tmp_path):
     yield app, servers
     for server in servers:
         server.stop()
-
-
-def all_at_once(calls):
-    """Run the calls in threads released together; their results, in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 def test_one_code_submitted_twenty_times_at_once_activates_once(workers, walk):

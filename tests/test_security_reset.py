@@ -5,7 +5,6 @@ import html
 import json
 import re
 import statistics
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -14,7 +13,7 @@ import time_machine
 from aiosmtpd.controller import Controller
 from conftest import (BERNARD_ANSWER, BERNARD_EMAIL, BERNARD_PASSWORD, CAPTCHA, NEW_PASSWORD, Forgotten,
                       last_message, link_from, settings_for)
-from live_server import Browser, LiveServer, free_port
+from live_server import Browser, LiveServer, all_at_once, free_port
 
 from espace.domain import reset
 from espace.domain.hashing import Hasher
@@ -219,23 +218,6 @@ def test_the_answer_step_is_limited_per_client_address(make_app):
     forgotten.ask()
     forgotten.open_link()
     assert [forgotten.answer("chasse").status_code for _ in range(3)] == [422, 422, 429]
-
-
-def all_at_once(calls):
-    """Run the calls in threads released together; their results, in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 @pytest.fixture

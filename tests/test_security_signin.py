@@ -3,13 +3,12 @@ races across two server processes, forged / tampered / revoked / expired device 
 and enumeration (the code step tells nothing the password step does not)."""
 import html
 import re
-import threading
 from datetime import datetime, timedelta
 
 import pytest
 import time_machine
 from conftest import BERNARD, BERNARD_PASSWORD, Walk, settings_for, signin_code_of
-from live_server import Browser, LiveServer
+from live_server import Browser, LiveServer, all_at_once
 
 from espace.domain import signin
 from espace.models import Device, Event, OutboxMessage, SigninCode, Space, db
@@ -234,22 +233,6 @@ def servers(make_app, tmp_path):
     yield app, pair
     for server in pair:
         server.stop()
-
-
-def all_at_once(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 def pending_browser(url):
