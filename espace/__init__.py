@@ -8,7 +8,7 @@ from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
-from . import assets, availability, captcha, cli, logs
+from . import assets, availability, captcha, cli, events, logs
 from . import csrf as csrf_checks
 from .config import Config, production_problems
 from .database import ensure_connection, migrate, open_database, startup_lock
@@ -74,6 +74,7 @@ def create_app(test_config=None):
 
     register_blueprints(app)
     register_hooks(app)
+    events.init_app(app)
     logs.init_app(app)
     availability.init_app(app)
     cli.register(app)

@@ -5,8 +5,10 @@ the database (password changed or reset) ends every other session at its next re
 on every worker and host, while the session that made the change takes the new value.
 """
 from functools import wraps
+from urllib.parse import unquote, urlsplit
 
-from flask import flash, g, session, url_for
+from flask import current_app, flash, g, request, session, url_for
+from werkzeug.exceptions import HTTPException
 
 from .models import Space
 from .web import rotate_session_id, see_other
@@ -39,6 +41,27 @@ def signed_in_space():
     return space
 
 
+def safe_return_path(path):
+    """`path` if it is a page of this site to come back to after sign-in, else None.
+
+    Only a local path that the app routes to a GET page: no scheme, no host, no
+    « //host » or « /\\host » (browsers read both as another host), whether encoded or not.
+    """
+    if not path or not isinstance(path, str) or len(path) > 500:
+        return None
+    decoded = unquote(unquote(path))
+    if not path.startswith("/") or any(c in decoded for c in "\\\r\n\t") or decoded.startswith("//"):
+        return None
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc:
+        return None
+    try:
+        endpoint, _ = current_app.url_map.bind("localhost").match(parts.path, method="GET")
+    except HTTPException:
+        return None
+    return path if endpoint not in ("auth.login", "auth.confirm", "static") else None
+
+
 def login_required(view):
     @wraps(view)
     def wrapped(**kwargs):
@@ -47,14 +70,19 @@ def login_required(view):
             ended = "space_id" in session
             sign_out()
             flash(ENDED if ended else SIGN_IN_FIRST, "info")
-            return see_other(url_for("auth.login"))
+            # The page asked for comes back after sign-in (a GET only: a form's POST is not replayed).
+            suite = request.full_path.rstrip("?") if request.method == "GET" else None
+            if suite == url_for("space.home"):
+                suite = None  # where a sign-in leads anyway
+            return see_other(url_for("auth.login", suite=suite))
         g.space = space
         return view(**kwargs)
 
     return wrapped
 
 
-def end_other_sessions(space):
-    """Every other session of this space ends; this one stays signed in."""
-    Space.update(session_epoch=Space.session_epoch + 1).where(Space.id == space.id).execute()
-    session["epoch"] = Space.get_by_id(space.id).session_epoch
+def credentials_changed(space):
+    """After a change of credentials in this session: a new session id (a copy of the old one
+    opens nothing) that keeps the space's new epoch (the other sessions have ended)."""
+    rotate_session_id()
+    session["epoch"] = space.session_epoch

@@ -132,6 +132,8 @@ class ActivationRequest(Expiring):
     space = ForeignKeyField(Space, backref="activation_requests", on_delete="CASCADE")
     email = CharField(max_length=100)
     code_hash = CharField(max_length=64, unique=True)
+    # The single-use link of the notice to the current address, that cancels the change (0009).
+    cancel_token_hash = CharField(max_length=64, null=True, unique=True)
     password_hash = CharField(max_length=100)
     trust_question = CharField(max_length=100)
     trust_answer_encrypted = BlobField()
@@ -169,6 +171,8 @@ class EmailChange(Expiring):
     space = ForeignKeyField(Space, backref="email_changes", on_delete="CASCADE")
     email = CharField(max_length=100)
     code_hash = CharField(max_length=64, unique=True)
+    # The single-use link of the notice to the current address, that cancels the change (0009).
+    cancel_token_hash = CharField(max_length=64, null=True, unique=True)
 
     # Migration 0006 adds partial unique indexes: at most one pending change
     # per address and per space.
@@ -210,5 +214,16 @@ class Device(BaseModel):
     expires_at = DateTimeField(index=True)
 
 
+class LoginFailure(BaseModel):
+    """Wrong passwords typed for one login address, known or not (only its SHA-256 is kept):
+    past a threshold the login asks for the captcha too. Counted for any address, so the
+    answer never tells whether the address opens a space."""
+
+    address_hash = CharField(max_length=64, unique=True)
+    failures = IntegerField(default=0)
+    window_start = DateTimeField()
+    captcha_until = DateTimeField(null=True, index=True)
+
+
 ALL_MODELS = [Space, LegacyTrustAnswer, Dossier, Service, ActivationRequest, OutboxMessage, Event,
-              EmailChange, PasswordReset, SigninCode, Device]
+              EmailChange, PasswordReset, SigninCode, Device, LoginFailure]

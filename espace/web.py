@@ -4,7 +4,7 @@ import logging
 from flask import (copy_current_request_context, current_app, has_request_context, make_response, redirect,
                    render_template, request, session)
 
-from .domain import activation, credentials, history, identity
+from .domain import activation, credentials, history, identity, signin
 from .domain.clock import now
 from .domain.recap import html_to_pdf, recap_facts
 from .extensions import encryptor
@@ -18,6 +18,11 @@ LIMITS = {
     "answer_max": activation.TRUST_ANSWER_MAX,
     "code_length": activation.CODE_LENGTH,
     "code_validity_hours": activation.CODE_VALIDITY_HOURS,
+    "signin_code_digits": signin.CODE_DIGITS,
+    "signin_code_minutes": signin.CODE_VALIDITY_MINUTES,
+    "signin_code_tries": signin.MAX_TRIES,
+    "signin_resends": signin.MAX_RESENDS,
+    "device_months": signin.DEVICE_LIFETIME_MONTHS,
 }
 
 
@@ -30,7 +35,10 @@ def is_fragment_request():
 def template_context():
     """What every template may use: its layout (page or fragment) and the limits."""
     return {"base_layout": "_fragment.html" if is_fragment_request() else "base.html", "limits": LIMITS,
-            "creation_date_of": identity.creation_date_of}
+            "creation_date_of": identity.creation_date_of,
+            # Which way « Votre espace professionnel » leads, and whether « Se déconnecter » shows;
+            # a stale session that claims a space is sent to the login by the space's guard anyway.
+            "holder_signed_in": has_request_context() and "space_id" in session}
 
 
 def render_step(template, status=200, **context):

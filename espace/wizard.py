@@ -46,6 +46,12 @@ class Wizard:
     def clear(self):
         session.pop(self.key, None)
 
+    def abandon(self):
+        """« Quitter »: forget the progress; whether an unfinished procedure was abandoned
+        (a finished one has nothing left to abandon: its outcome stands)."""
+        progress = session.pop(self.key, None) or {}
+        return not progress.get("finished")
+
     def go(self, step):
         """Post/Redirect/Get to a step of this wizard."""
         return see_other(url_for(self.endpoints[step - 1]))
@@ -80,5 +86,7 @@ class Wizard:
     def render(self, template, step, form=None, refusal=None, **context):
         """The step, full page or htmx fragment; 422 when something was refused."""
         refused = bool(refusal or (form is not None and form.errors))
+        # A finished procedure shows its outcome: « Quitter » has nothing left to abandon there.
         return render_step(template, status=422 if refused else 200, step=step, steps=self.names,
-                           step_name=self.names[step - 1], form=form, refusal=refusal, **context)
+                           step_name=self.names[step - 1], form=form, refusal=refusal,
+                           finished=bool(self.progress().get("finished")), **context)

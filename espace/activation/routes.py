@@ -6,9 +6,8 @@ from ..domain import activation
 from ..domain.clock import now
 from ..domain.errors import Refused
 from ..extensions import encryptor, failed, limiter, rate
-from ..mail.messages import notify
 from ..models import Space
-from ..web import journal, pressed, recap_pdf_response, render_step
+from ..web import pressed, recap_pdf_response, render_step
 from ..wizard import Wizard
 from .forms import CodeForm, ConnectionEmailForm
 
@@ -80,10 +79,6 @@ def identifiers():
             form.refuse(refusal)
         else:
             wizard.finish(space_id=space.id)
-            journal(space.id, "activated")
-            notify(space, "Votre espace est activé",
-                   "L'accès à votre espace professionnel avec votre adresse électronique et votre "
-                   "mot de passe a été activé.")
             return wizard.go(3)
     return wizard.render("activation/identifiers.html", 2, form,
                          code=encryptor().decrypt(wizard.progress()["sealed_code"].encode("ascii")))

@@ -1,15 +1,27 @@
-"""The device cookie of « Se souvenir de ce navigateur »: a signed random id, sent only to /connexion."""
+"""The browser cookies of the sign-in, each signed and sent only to /connexion.
+
+- « Se souvenir de ce navigateur »: a random device id, whose browser skips the code.
+- The spaces this browser has signed in to: a browser seen before gets no « nouveau
+  navigateur » notice (it is not remembered: the code is still asked).
+"""
 from flask import current_app, request
+from itsdangerous import BadData, URLSafeSerializer
 
 from ..domain import signin
 from ..domain.clock import now
 
 COOKIE = "espace_navigateur"
-PATH = "/connexion"  # the only pages that read it
+SEEN_COOKIE = "espace_vu"
+PATH = "/connexion"  # the only pages that read them
+SEEN_MAX = 10  # spaces listed per browser (shared workstations), the oldest forgotten
 
 
 def _seal():
     return signin.DeviceSeal(current_app.secret_key)
+
+
+def _seen_seal():
+    return URLSafeSerializer(current_app.secret_key, salt="espace.seen")
 
 
 def recognised(space):
@@ -18,8 +30,28 @@ def recognised(space):
     return signin.recognised_device(space, token, now())
 
 
+def _set(response, name, value):
+    response.set_cookie(name, value, max_age=int(signin.DEVICE_LIFETIME.total_seconds()), path=PATH,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Lax")
+
+
 def remember(response, space):
-    token = signin.remember_device(space, now())
-    response.set_cookie(COOKIE, _seal().seal(token), max_age=int(signin.DEVICE_LIFETIME.total_seconds()),
-                        path=PATH, secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
-                        samesite="Lax")
+    _set(response, COOKIE, _seal().seal(signin.remember_device(space, now())))
+
+
+def _seen_ids():
+    try:
+        seen = _seen_seal().loads(request.cookies.get(SEEN_COOKIE, ""))
+    except BadData:
+        return []
+    return [i for i in seen if isinstance(i, int)] if isinstance(seen, list) else []
+
+
+def seen_before(space):
+    """This browser signed in to this space before (whether remembered or not)."""
+    return space.id in _seen_ids()
+
+
+def mark_seen(response, space):
+    seen = [i for i in _seen_ids() if i != space.id][-(SEEN_MAX - 1):] + [space.id]
+    _set(response, SEEN_COOKIE, _seen_seal().dumps(seen))

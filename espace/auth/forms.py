@@ -1,6 +1,6 @@
 """Forms of « Connexion à mon espace professionnel »: the password, then the e-mailed code."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import ValidationError
 
 from ..domain.signin import CODE_DIGITS, clean_code
@@ -12,6 +12,10 @@ class LoginForm(FlaskForm):
                                                 at_most(100, "L'adresse électronique")])
     password = PasswordField("Mot de passe", [required("Saisissez votre mot de passe."),
                                               at_most(200, "Le mot de passe")])
+    # Asked only past the threshold of failures for the address (espace/domain/login.py).
+    captcha = StringField("Recopiez les caractères de l'image", [at_most(40, "La saisie")])
+    # The page of the space to come back to after sign-in (checked by access.safe_return_path).
+    suite = HiddenField()
 
 
 class ConfirmationForm(StepForm):

@@ -1,13 +1,14 @@
 """« Connexion à mon espace professionnel »: password, e-mailed code, remembered browsers, logout."""
-from flask import Blueprint, current_app, flash, make_response, url_for
+from flask import Blueprint, current_app, flash, make_response, request, url_for
 
-from ..access import sign_in, sign_out, signed_in_space
+from .. import challenge
+from ..access import safe_return_path, sign_in, sign_out, signed_in_space
 from ..domain import signin
 from ..domain.clock import french_datetime, now
 from ..domain.errors import Refused
-from ..domain.login import authenticate
+from ..domain.login import CaptchaNeeded, authenticate
 from ..extensions import failed, hasher, limiter, rate
-from ..mail.messages import notify, send_signin_code
+from ..mail.messages import notify_event, send_signin_code
 from ..models import Space
 from ..web import is_fragment_request, journal, pressed, render_step, rotate_session_id, see_other
 from ..wizard import Wizard
@@ -18,8 +19,12 @@ bp = Blueprint("auth", __name__)
 
 ENDED_MEANWHILE = ("Le mot de passe de cet espace a été changé pendant votre connexion : "
                    "connectez-vous avec le nouveau mot de passe.")
+RESENT = ("Un nouveau code vous a été envoyé {when} (heure de Paris) à {email} : il remplace le précédent "
+          f"et il est valable {signin.CODE_VALIDITY_MINUTES} minutes.")
+SIGNIN_EXPIRED = (f"Votre connexion n'a pas été confirmée dans les {signin.CODE_VALIDITY_MINUTES} minutes "
+                  "de validité du code : saisissez de nouveau votre mot de passe.")
 
-# The login page is step 1; the session holds only the pending space until the code is right.
+# The login page is step 1; the session holds only the pending sign-in until its code is right.
 wizard = Wizard("signin", (
     ("Identifiants", "auth.login"),
     ("Code de confirmation", "auth.confirm"),
@@ -29,25 +34,44 @@ wizard = Wizard("signin", (
 @bp.route("/connexion", methods=["GET", "POST"])
 @limiter.limit(rate("RATE_LOGIN"), methods=["POST"], deduct_when=failed)
 def login():
-    """E-mail + password; one generic message for any failure; then the code, unless remembered."""
-    form = LoginForm()
-    refusal = None
-    if form.validate_on_submit():
+    """E-mail + password; one message for any failure; then the code, unless remembered."""
+    if signed_in_space() is not None:
+        return see_other(safe_return_path(request.args.get("suite")) or url_for("space.home"))
+    form = LoginForm(data={"suite": request.args.get("suite", "")})
+    refusal, ask_captcha = None, pressed("changer")
+    if ask_captcha:
+        form.captcha.raw_data, form.captcha.data = [], ""
+        challenge.renew()
+    elif form.validate_on_submit():
+        solved = bool(form.captcha.data) and challenge.passed(form.captcha.data)
         try:
-            space = authenticate(form.email.data, form.password.data, hasher(), now())
+            space = authenticate(form.email.data, form.password.data, hasher(), now(),
+                                 remembered=devices.recognised, captcha_passed=solved)
         except Refused as exc:
             refusal = exc.message
-            if exc.event:
+            if exc.event and exc.space_id:
                 journal(exc.space_id, exc.event)
+            if isinstance(exc, CaptchaNeeded):
+                ask_captcha = True
+                if exc.started and exc.space_id:
+                    notify_event(Space.get_by_id(exc.space_id), "signin_throttled")
+                challenge.renew()
         else:
-            if devices.recognised(space):
-                return enter(space, new_browser=False)
-            rotate_session_id()
-            wizard.start(1, space_id=space.id, epoch=space.session_epoch)
-            email_code(space)
-            return wizard.go(2)
+            return start_signin(space, safe_return_path(form.suite.data))
     status = 422 if (form.errors or refusal) else 200
-    return render_step("auth/login.html", status=status, form=form, refusal=refusal)
+    form.password.raw_data, form.password.data = [], ""
+    return render_step("auth/login.html", status=status, form=form, refusal=refusal,
+                       ask_captcha=ask_captcha, captcha_v=challenge.version() if ask_captcha else None)
+
+
+def start_signin(space, suite):
+    """The right password: a remembered browser goes in, any other gets a code."""
+    if devices.recognised(space):
+        return enter(space, suite, new_browser=False)
+    rotate_session_id()
+    wizard.start(1, space_id=space.id, epoch=space.session_epoch, code_ids=[], suite=suite)
+    email_code(space)
+    return wizard.go(2)
 
 
 @bp.route("/connexion/code", methods=["GET", "POST"])
@@ -57,27 +81,31 @@ def confirm():
     """Step 2: the 6-digit code e-mailed after the password, or « Renvoyer un code »."""
     space = pending_space()
     if space is None:
-        return wizard.go(1)
+        return see_other(url_for("auth.login"))
     refusal = None
     if pressed("renvoyer"):
         form, valid = ConfirmationForm(formdata=None), False
         if email_code(space):
+            flash(RESENT.format(when=wizard.progress()["sent_at"], email=space.login_email), "success")
             return wizard.go(2)
         refusal = wizard.progress()["problem"]
     else:
         form, valid = wizard.form(ConfirmationForm)
     if valid:
         try:
-            signin.confirm(space.id, form.code.data, now(), code_key())
+            signin.confirm(space.id, wizard.progress()["code_ids"], form.code.data, now(), code_key())
         except Refused as wrong:
             form.refuse(wrong)
             if wrong.event:
                 journal(space.id, wrong.event)
         else:
-            return enter(space, new_browser=True, remember=form.remember.data)
+            return enter(space, wizard.progress().get("suite"), new_browser=True, remember=form.remember.data)
     progress = wizard.progress()
     return wizard.render("auth/code.html", 2, form, refusal=refusal, email=space.login_email,
-                         sent_at=progress.get("sent_at"), problem=progress.get("problem"))
+                         sent_at=progress.get("sent_at"), problem=progress.get("problem"),
+                         can_resend=(len(progress.get("code_ids", [])) <= signin.MAX_RESENDS
+                                     and signin.codes_blocked_until(space.id, now()) is None),
+                         has_code=bool(progress.get("code_ids")))
 
 
 @bp.route("/connexion/quitter", methods=["POST"])
@@ -98,14 +126,18 @@ def logout():
     return see_other(url_for("auth.login"))
 
 
-
 def pending_space():
-    """The space waiting for its code; None (and the sign-in forgotten) if its password changed since."""
+    """The space waiting for its code; None (and the sign-in forgotten) if its password changed
+    since, or if its latest code's time is over (a pending sign-in ends with its code)."""
     progress = wizard.progress()
-    space = Space.get_or_none(Space.id == progress["space_id"])
+    space = Space.get_or_none(Space.id == progress.get("space_id"))
     if space is None or space.session_epoch != progress.get("epoch"):
         wizard.clear()
         flash(ENDED_MEANWHILE, "info")
+        return None
+    if progress.get("code_ids") and not signin.pending_signin_alive(progress["code_ids"], now()):
+        wizard.clear()
+        flash(SIGNIN_EXPIRED, "info")
         return None
     return space
 
@@ -115,32 +147,34 @@ def code_key():
 
 
 def email_code(space):
-    """E-mail a new code; the code page says when it went, or why it did not."""
+    """E-mail a new code for this sign-in; the code page says when it went, or why it did not."""
+    earlier = wizard.progress().get("code_ids", [])
     try:
-        row = signin.send_code(space, now(), code_key(), send_signin_code)
+        row = signin.send_code(space, now(), code_key(), send_signin_code, earlier=earlier)
     except Refused as refusal:
         wizard.advance(1, problem=refusal.message)
+        if refusal.event:
+            journal(space.id, refusal.event)
         return False
-    journal(space.id, "signin_code_sent")
-    wizard.advance(1, problem=None, sent_at=french_datetime(row.created_at.replace(second=0, microsecond=0)))
+    wizard.advance(1, problem=None, code_ids=[*earlier, row.id],
+                   sent_at=french_datetime(row.created_at.replace(second=0, microsecond=0)))
     return True
 
 
-def enter(space, new_browser, remember=False):
-    """Signed in (new session id); a browser that needed the code is announced to the holder."""
+def enter(space, suite, new_browser, remember=False):
+    """Signed in (new session id), then back to the page asked for, or the space's home."""
     sign_in(space)
-    journal(space.id, "signin")
-    if new_browser:
-        journal(space.id, "signin_new_browser")
-        notify(space, "Connexion depuis un nouveau navigateur",
-               "Une connexion à votre espace professionnel a été confirmée avec le code envoyé par "
-               "courriel, depuis un navigateur qui n'était pas mémorisé.")
+    journal(space.id, "signin_new_browser" if new_browser else "signin")
+    if new_browser and not devices.seen_before(space):
+        notify_event(space, "signin_new_browser")
+    target = suite or url_for("space.home")
     if is_fragment_request():
         # A whole new page, not a fragment inside the sign-in step.
         response = make_response("", 204)
-        response.headers["HX-Redirect"] = url_for("space.home")
+        response.headers["HX-Redirect"] = target
     else:
-        response = see_other(url_for("space.home"))
+        response = see_other(target)
+    devices.mark_seen(response, space)
     if remember:
         devices.remember(response, space)
     return response

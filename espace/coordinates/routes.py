@@ -1,13 +1,12 @@
 """EP 3 « Modifier les coordonnées »: telephone and professional address; trust question."""
 from flask import Blueprint, flash, g, url_for
 
-from ..access import login_required
+from ..access import credentials_changed, login_required
 from ..domain import coordinates
 from ..domain.clock import now
 from ..domain.errors import Refused
 from ..extensions import encryptor, hasher, shared_rate
-from ..mail.messages import notify
-from ..web import journal, render_step, see_other
+from ..web import render_step, see_other
 from .forms import CoordinatesForm, TrustQuestionForm
 
 bp = Blueprint("coordinates", __name__, url_prefix="/espace/coordonnees")
@@ -28,15 +27,11 @@ def edit():
     if form.validate_on_submit():
         try:
             changed = coordinates.change_coordinates(space.id, form.phone.data, form.address.data,
-                                                     form.postcode.data, form.city.data)
+                                                     form.postcode.data, form.city.data, now())
         except Refused as refusal:
             form.refuse(refusal)
         else:
-            if changed:
-                journal(space.id, "coordinates_changed")
-                notify(space, "Coordonnées modifiées",
-                       "Le téléphone ou l'adresse professionnelle de votre espace ont été modifiés.")
-            flash(coordinates.COORDINATES_CHANGED if changed else "Vos coordonnées sont inchangées.", "info")
+            flash(coordinates.COORDINATES_CHANGED if changed else "Vos coordonnées sont inchangées.", "success" if changed else "info")
             return see_other(url_for("space.coordinates"))
     return page("coordinates/edit.html", form)
 
@@ -54,10 +49,8 @@ def trust_question():
         except Refused as refusal:
             form.refuse(refusal)
         else:
-            journal(g.space.id, "trust_question_changed")
-            notify(g.space, "Question de confiance modifiée",
-                   "La question de confiance de votre espace professionnel et sa réponse ont été modifiées.")
-            flash(coordinates.QUESTION_CHANGED, "info")
+            credentials_changed(g.space)
+            flash(coordinates.QUESTION_CHANGED, "success")
             return see_other(url_for("space.coordinates"))
     form.answer.raw_data, form.answer.data = [], ""  # the answer is never sent back
     return page("coordinates/trust_question.html", form)

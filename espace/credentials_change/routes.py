@@ -1,13 +1,13 @@
 """EP 5 « Changer d'adresse électronique ou de mot de passe », from the signed-in space."""
-from flask import Blueprint, flash, g, url_for
+from flask import Blueprint, flash, g, request, url_for
 
-from ..access import end_other_sessions, login_required
+from ..access import credentials_changed, login_required
 from ..domain import credentials_change
 from ..domain.clock import now
 from ..domain.errors import Refused
 from ..extensions import hasher, shared_rate
-from ..mail.messages import notify, send_email_change_code
-from ..web import journal, render_step, see_other
+from ..mail.messages import send_email_change_code
+from ..web import render_step, see_other
 from ..wizard import Wizard
 from .forms import EmailChangeForm, EmailConfirmForm, PasswordChangeForm
 
@@ -36,10 +36,6 @@ def email():
             form.refuse(refusal)
         else:
             email_wizard.start(1, email=change.email)
-            journal(g.space.id, "email_change_requested")
-            notify(g.space, "Changement d'adresse électronique demandé",
-                   f"Le remplacement de l'adresse électronique de connexion de votre espace par {change.email} "
-                   "a été demandé. Il ne prendra effet qu'une fois confirmé avec le code envoyé à cette adresse.")
             return email_wizard.go(2)
     return email_wizard.render("credentials_change/email.html", 1, form,
                                pending=credentials_change.pending_change(g.space.id, now()))
@@ -58,11 +54,8 @@ def confirm_email():
         except Refused as refusal:
             form.refuse(refusal)
         else:
+            credentials_changed(space)
             email_wizard.finish(email=space.login_email)
-            journal(space.id, "email_changed")
-            what = f"L'adresse électronique de connexion de votre espace est désormais {space.login_email}."
-            notify(space, "Adresse électronique modifiée", what, recipient=old)
-            notify(space, "Adresse électronique modifiée", what)
             return email_wizard.go(3)
     elif pending is None and not form.errors:
         flash(NOTHING_PENDING, "info")
@@ -83,9 +76,9 @@ def email_changed():
 @login_required
 def leave_email():
     """« Quitter »: the change waiting for its code is cancelled too."""
-    email_wizard.clear()
-    credentials_change.cancel_email_change(g.space.id)
-    flash("Vous avez quitté la procédure. Votre adresse électronique de connexion n'a pas été modifiée.", "info")
+    if email_wizard.abandon():
+        credentials_change.cancel_email_change(g.space.id, now())
+        flash("Vous avez quitté la procédure. Votre adresse électronique de connexion n'a pas été modifiée.", "info")
     return see_other(url_for("space.home"))
 
 
@@ -102,11 +95,22 @@ def password():
         except Refused as refusal:
             form.refuse(refusal)
         else:
-            end_other_sessions(space)
-            journal(space.id, "password_changed")
-            notify(space, "Mot de passe modifié", "Le mot de passe de votre espace professionnel a été modifié. "
-                   "Les sessions ouvertes sur d'autres navigateurs ont été fermées.")
-            flash("Votre mot de passe a été modifié. Vos sessions ouvertes sur d'autres navigateurs ont été fermées.",
-                  "info")
+            credentials_changed(space)
+            flash("Votre mot de passe a été modifié. Vos sessions ouvertes sur d'autres navigateurs ont été "
+                  "fermées, les navigateurs mémorisés oubliés, et les liens et codes en attente annulés.", "success")
             return see_other(url_for("space.home"))
     return render_step("credentials_change/password.html", status=422 if form.errors else 200, form=form)
+
+
+@bp.route("/adresse-electronique/annuler", methods=["GET", "POST"])
+def cancel_by_link():
+    """The link of the notice sent to the current address: a page, then a button that cancels
+    (a mail scanner that opens links cancels nothing). Works signed out."""
+    token = request.values.get("jeton", "")
+    if request.method == "POST":
+        try:
+            credentials_change.cancel_by_link(token, now())
+        except Refused as refusal:
+            return render_step("credentials_change/cancel.html", status=410, refusal=refusal.message)
+        return render_step("credentials_change/cancel.html", cancelled=True)
+    return render_step("credentials_change/cancel.html", token=token)

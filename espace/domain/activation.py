@@ -18,6 +18,7 @@ from ..models import (
     db,
 )
 from .credentials import normalise_email
+from .events import emit
 from .errors import DeliveryFailed, Refused
 from .hashing import sha256_hex
 
@@ -200,4 +201,5 @@ def activate(request_id, email, now):
             LegacyTrustAnswer.delete().where(LegacyTrustAnswer.space == request.space_id).execute()
     except IntegrityError:
         raise Refused(EMAIL_TAKEN, "email")
+    emit("activated", request.space_id, now)
     return Space.get_by_id(request.space_id)

@@ -6,10 +6,13 @@ line, the last line « code postal + VILLE » in capitals without accents, 5-dig
 import re
 import unicodedata
 
-from ..models import Space
+from ..models import PasswordReset, Space, db
+from . import clock
 from .activation import TRUST_ANSWER_MAX, TRUST_QUESTIONS
 from .credentials_change import check_current_password
 from .errors import Refused
+from .events import emit
+from .pending import end_pending
 
 # 01 23 45 67 89, 0123456789, 01.23.45.67.89, 01-23-45-67-89, +33 1 23 45 67 89,
 # +33123456789, +33 (0)1 23 45 67 89, 0033 1 23 45 67 89. One separator between groups.
@@ -117,8 +120,9 @@ def split_address(text):
     return {"address": "\n".join(lines), "postcode": match["postcode"], "city": normalise_city(match["city"])}
 
 
-def change_coordinates(space_id, phone, lines, postcode, city):
-    """Store the telephone and the professional address; returns whether anything changed."""
+def change_coordinates(space_id, phone, lines, postcode, city, now=None):
+    """Store the telephone and the professional address; returns whether anything changed
+    (only a change is told: journal and notice)."""
     for field, problem in (("phone", phone_problem(phone)), ("address", lines_problem(lines)),
                            ("postcode", postcode_problem(postcode)), ("city", city_problem(city))):
         if problem:
@@ -129,6 +133,7 @@ def change_coordinates(space_id, phone, lines, postcode, city):
     if all(getattr(space, name) == value for name, value in values.items()):
         return False
     Space.update(values).where(Space.id == space_id).execute()
+    emit("coordinates_changed", space_id, now or clock.now())
     return True
 
 
@@ -142,5 +147,9 @@ def change_trust_question(space_id, question, answer, password, hasher, encrypto
     if len(answer) > TRUST_ANSWER_MAX:
         raise Refused(f"La réponse ne doit pas dépasser {TRUST_ANSWER_MAX} caractères.", "answer")
     check_current_password(space_id, password, hasher, now)
-    Space.update(trust_question=question, trust_answer_encrypted=encryptor.encrypt(answer)).where(
-        Space.id == space_id).execute()
+    with db.atomic():
+        Space.update(trust_question=question, trust_answer_encrypted=encryptor.encrypt(answer)).where(
+            Space.id == space_id).execute()
+        # The question guards « Mot de passe oublié »: a link sent before it changed dies with it.
+        end_pending(space_id, kinds=(PasswordReset,))
+    emit("trust_question_changed", space_id, now)

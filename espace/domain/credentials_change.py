@@ -4,6 +4,7 @@ Both need the current password, checked under the login's per-space throttle, so
 session left open cannot be used to guess it. A new login address takes effect only
 once the code sent to it is typed back; until then the old one keeps working.
 """
+import secrets
 from datetime import timedelta
 
 from peewee import IntegrityError
@@ -13,9 +14,10 @@ from . import activation
 from .clock import french_datetime
 from .credentials import normalise_email, password_problem
 from .errors import DeliveryFailed, Refused
+from .events import emit
 from .hashing import sha256_hex
-from .login import LOGIN_THROTTLE, MAX_LOGIN_FAILURES
-from .throttle import Locked
+from .pending import end_pending
+from .throttle import Locked, Throttle
 
 # Shorter than the activation's 48 h: the holder is signed in and waiting for the message;
 # a day still covers a delayed mail or finishing the next morning.
@@ -40,36 +42,51 @@ TAKEN_MEANWHILE = (
 )
 
 
+# The current password asked by EP 5 and EP 3. Only a signed-in session reaches these forms, so
+# only the holder (or whoever holds their session) spends this budget; the login has its own.
+MAX_PASSWORD_CHECK_FAILURES = 10
+PASSWORD_CHECK_LOCK = timedelta(minutes=15)
+PASSWORD_CHECK_THROTTLE = Throttle(Space.failed_login_count, Space.login_locked_until,
+                                   MAX_PASSWORD_CHECK_FAILURES, PASSWORD_CHECK_LOCK)
+
+
 def lock_message(until):
     return (
-        f"Par sécurité, après {MAX_LOGIN_FAILURES} essais infructueux, votre mot de passe ne peut "
+        f"Par sécurité, après {MAX_PASSWORD_CHECK_FAILURES} essais infructueux, votre mot de passe ne peut "
         f"plus être vérifié pour le moment. Vous pourrez réessayer {french_datetime(until)} (heure de Paris)."
     )
 
 
 def check_current_password(space_id, password, hasher, now):
-    """The space, if `password` is its current one; failures count with the login's."""
+    """The space, if `password` is its current one; failures counted per space (not with the login's)."""
     try:
-        LOGIN_THROTTLE.spend(space_id, now)
+        PASSWORD_CHECK_THROTTLE.spend(space_id, now)
     except Locked as locked:
         hasher.waste_time()
         raise Refused(lock_message(locked.until), "current_password")
     space = Space.get_by_id(space_id)
     if not hasher.check(password or "", space.password_hash):
         raise Refused(WRONG_PASSWORD, "current_password")
-    LOGIN_THROTTLE.reset(space_id)
+    PASSWORD_CHECK_THROTTLE.reset(space_id)
     return space
 
 
 def change_password(space_id, current, new, hasher, now):
-    """A new password under the EP 4 rules, not the current one. Returns the space."""
+    """A new password under the EP 4 rules, not the current one; the whole change: every other
+    session ends (the session epoch rises: the caller's session takes the new value), every
+    pending link and code dies, and the event is told. Returns the space."""
     problem = password_problem(new)
     if problem:
         raise Refused(problem, "password")
     space = check_current_password(space_id, current, hasher, now)
     if hasher.check(new, space.password_hash):
         raise Refused(SAME_PASSWORD, "password")
-    Space.update(password_hash=hasher.hash(new)).where(Space.id == space_id).execute()
+    password_hash = hasher.hash(new)
+    with db.atomic():
+        Space.update(password_hash=password_hash, session_epoch=Space.session_epoch + 1).where(
+            Space.id == space_id).execute()
+        end_pending(space_id)
+    emit("password_changed", space_id, now)
     return Space.get_by_id(space_id)
 
 
@@ -99,6 +116,7 @@ def request_email_change(space_id, email, password, hasher, now, send):
     space = check_current_password(space_id, password, hasher, now)
     email = normalise_email(email)
     code = activation.new_code()
+    cancel_token = secrets.token_urlsafe(32)
     try:
         with db.atomic():
             expire_stale_changes(now)
@@ -108,6 +126,7 @@ def request_email_change(space_id, email, password, hasher, now, send):
             EmailChange.update(state=SUPERSEDED).where(
                 (EmailChange.space == space_id) & (EmailChange.state == PENDING)).execute()
             change = EmailChange.create(space=space_id, email=email, code_hash=sha256_hex(code),
+                                        cancel_token_hash=sha256_hex(cancel_token),
                                         state=PENDING, created_at=now, expires_at=now + CHANGE_VALIDITY)
             send(change, code)
     except IntegrityError:
@@ -115,6 +134,7 @@ def request_email_change(space_id, email, password, hasher, now, send):
         raise Refused(activation.EMAIL_TAKEN, "email")
     except DeliveryFailed:
         raise Refused(MAIL_FAILED, "email")
+    emit("email_change_requested", space_id, now, email=email, cancel_token=cancel_token)
     return change
 
 
@@ -147,8 +167,10 @@ def confirm_email_change(space_id, code, now):
             if activation.email_refusal(space_id, change.email, now):
                 raise Refused(TAKEN_MEANWHILE, "code")
             Space.update(login_email=change.email).where(Space.id == space_id).execute()
+            end_pending(space_id)
     except IntegrityError:
         raise Refused(TAKEN_MEANWHILE, "code")
+    emit("email_changed", space_id, now, email=change.email, old_email=old)
     return old, Space.get_by_id(space_id)
 
 
@@ -158,7 +180,29 @@ def purge_expired(now):
             .where((EmailChange.state != PENDING) | (EmailChange.expires_at <= now)).execute())
 
 
-def cancel_email_change(space_id):
-    """« Quitter »: the change waiting for its code will not happen."""
-    return (EmailChange.update(state=SUPERSEDED)
-            .where((EmailChange.space == space_id) & (EmailChange.state == PENDING)).execute())
+def cancel_email_change(space_id, now):
+    """« Quitter »: the change waiting for its code will not happen. Returns how many were cancelled."""
+    cancelled = (EmailChange.update(state=SUPERSEDED)
+                 .where((EmailChange.space == space_id) & (EmailChange.state == PENDING)).execute())
+    if cancelled:
+        emit("email_change_cancelled", space_id, now)
+    return cancelled
+
+
+CANCEL_LINK_DEAD = (
+    "Ce lien d'annulation n'est plus valable : le changement d'adresse a déjà été confirmé, annulé "
+    "ou remplacé, ou son délai est dépassé. Si vous n'êtes pas à l'origine de la demande, contactez l'assistance."
+)
+
+
+def cancel_by_link(token, now):
+    """The single-use link of the notice sent to the current address cancels the change. Returns the space id."""
+    change = EmailChange.get_or_none(EmailChange.cancel_token_hash == sha256_hex(token or ""))
+    if change is None or change.state != PENDING or change.expires_at <= now:
+        raise Refused(CANCEL_LINK_DEAD)
+    claimed = (EmailChange.update(state=SUPERSEDED, cancel_token_hash=None)
+               .where((EmailChange.id == change.id) & (EmailChange.state == PENDING)).execute())
+    if claimed != 1:
+        raise Refused(CANCEL_LINK_DEAD)
+    emit("email_change_cancelled", change.space_id, now)
+    return change.space_id

@@ -10,7 +10,8 @@ from ..models import ACCESS_CERTIFICATE, ACCESS_PASSWORD, EXPIRED, PENDING, USED
 from . import activation, credentials_change, history, reset
 from .errors import Refused
 from .identity import ANSWER_THROTTLE, clean_number, is_valid_number
-from .login import LOGIN_THROTTLE
+from . import login, signin
+from .credentials_change import PASSWORD_CHECK_THROTTLE
 
 UNKNOWN_SPACE = "aucun espace professionnel ne porte ce numéro d'abonné (14 chiffres)"
 
@@ -47,7 +48,9 @@ STATS = (
     ("codes d'activation expirés", _expired),
     ("codes d'activation utilisés", _used),
     ("espaces bloqués : questions de confiance", partial(_locked, ANSWER_THROTTLE)),
-    ("espaces bloqués : connexion", partial(_locked, LOGIN_THROTTLE)),
+    ("espaces bloqués : vérification du mot de passe actuel", partial(_locked, PASSWORD_CHECK_THROTTLE)),
+    ("adresses de connexion soumises à l'image (trop d'échecs)", login.spaces_needing_captcha),
+    ("espaces bloqués : codes de connexion", signin.spaces_with_codes_blocked),
 )
 
 # (what, purge(now) -> how many): `flask purge-expired` runs each, in its own transaction.
@@ -56,12 +59,13 @@ PURGES = (
     ("événement(s) de l'historique de plus d'un an supprimé(s)", history.purge),
     ("lien(s) « Mot de passe oublié » expiré(s) supprimé(s)", reset.purge_expired),
     ("changement(s) d'adresse électronique périmé(s) supprimé(s)", credentials_change.purge_expired),
+    ("compteur(s) d'échecs de connexion périmé(s) supprimé(s)", login.purge_expired),
 )
 
 # (what the holder could not do, its per-space throttle): `flask unlock` clears them all.
 LOCKS = (
     ("questions de confiance", ANSWER_THROTTLE),
-    ("connexion", LOGIN_THROTTLE),
+    ("vérification du mot de passe actuel", PASSWORD_CHECK_THROTTLE),
 )
 
 # (model, encrypted column): `flask rotate-keys` re-encrypts each with the newest key.
@@ -105,6 +109,10 @@ def unlock(number, now):
             if count or (until and until > now):
                 throttle.reset(space.id)
                 cleared.append(label)
+        if login.unlock(space):
+            cleared.append("connexion (image demandée après trop d'échecs)")
+        if signin.clear_code_block(space.id, now):
+            cleared.append("codes de connexion")
         if cleared:
             history.record(space.id, "unlocked", now)
     return cleared

@@ -12,7 +12,10 @@ from peewee import IntegrityError
 from ..models import PENDING, SUPERSEDED, USED, PasswordReset, Space, db
 from .credentials import normalise_email
 from .errors import Refused
+from . import login
+from .events import emit
 from .hashing import sha256_hex
+from .pending import end_pending
 from .identity import ANSWER_THROTTLE, MAX_ANSWER_FAILURES, lock_message, fold_trust_answer
 from .throttle import Locked
 
@@ -134,7 +137,12 @@ def complete_reset(token_hash, password, hasher, now):
             raise Refused(LINK_USED)
         Space.update(password_hash=password_hash, session_epoch=Space.session_epoch + 1,
                      failed_login_count=0, login_locked_until=None).where(Space.id == reset.space_id).execute()
-    return Space.get_by_id(reset.space_id)
+        end_pending(reset.space_id)
+        space = Space.get_by_id(reset.space_id)
+        # The holder proved the mailbox and the trust answer: the login asks no more captcha.
+        login.forget_failures(space.login_email)
+    emit("password_reset", space.id, now)
+    return space
 
 
 def purge_expired(now):

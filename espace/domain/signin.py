@@ -11,6 +11,7 @@ import secrets
 from datetime import timedelta
 
 from itsdangerous import BadData, URLSafeTimedSerializer
+from peewee import fn
 
 from ..models import PENDING, SUPERSEDED, USED, Device, SigninCode, Space, db
 from .clock import french_datetime
@@ -19,10 +20,16 @@ from .hashing import sha256_hex
 
 CODE_DIGITS = 6
 CODE_VALIDITY = timedelta(minutes=10)
+CODE_VALIDITY_MINUTES = int(CODE_VALIDITY.total_seconds() // 60)
 MAX_TRIES = 5  # per code; then a new code is needed
-MAX_CODES = 5  # codes sent to one space per CODE_WINDOW, resends included
+# A pending sign-in gets its first code and at most MAX_RESENDS more (« Renvoyer un code »).
+MAX_RESENDS = 3
+# A ceiling per space, far above normal use (ten sign-ins an hour from new browsers each get
+# their code, and resends besides): it only bounds someone who has the password and floods the box.
+MAX_CODES = 30
 CODE_WINDOW = timedelta(hours=1)
 DEVICE_LIFETIME = timedelta(days=183)  # six months
+DEVICE_LIFETIME_MONTHS = 6
 
 CODE_WRONG = "Le code de confirmation est incorrect. Il vous reste {left} essai{s}."
 CODE_WRONG_LAST = (
@@ -30,13 +37,20 @@ CODE_WRONG_LAST = (
     "cliquez sur « Renvoyer un code » pour en recevoir un nouveau."
 )
 CODE_DEAD = (
-    "Ce code de confirmation n'est plus valable (délai de 10 minutes dépassé, "
-    f"{MAX_TRIES} essais atteints ou nouveau code envoyé) : "
-    "cliquez sur « Renvoyer un code » pour en recevoir un nouveau."
+    f"Ce code de confirmation n'est plus valable (délai de {CODE_VALIDITY_MINUTES} minutes dépassé "
+    f"ou {MAX_TRIES} essais atteints) : cliquez sur « Renvoyer un code » pour en recevoir un nouveau."
+)
+CODE_REPLACED = (
+    "Ce code a été remplacé par un nouveau : saisissez le code du dernier courriel reçu. "
+    "Cet essai n'a pas été compté."
 )
 TOO_MANY_CODES = (
-    f"{MAX_CODES} codes de confirmation ont été envoyés pour cet espace en moins d'une heure : "
-    "vous pourrez en demander un nouveau {when} (heure de Paris)."
+    f"Trop de codes de confirmation ont été envoyés pour cet espace en moins d'une heure : "
+    "vous pourrez vous connecter de nouveau {when} (heure de Paris)."
+)
+TOO_MANY_RESENDS = (
+    f"{MAX_RESENDS + 1} codes ont été envoyés pour cette connexion : aucun autre ne peut l'être. "
+    "Saisissez le dernier code reçu, ou recommencez la connexion avec votre mot de passe."
 )
 MAIL_FAILED = (
     "Le courriel contenant le code de confirmation n'a pas pu être envoyé : "
@@ -59,24 +73,42 @@ def code_digest(code, key):
     return hmac.new(key, b"signin-code:" + code.encode(), hashlib.sha256).hexdigest()
 
 
-def send_code(space, now, key, send):
-    """A new code for this space, superseding its earlier one; e-mailed by `send(space, code, row)`.
+def recent_codes(space_id, now):
+    return (SigninCode.select(SigninCode.created_at)
+            .where((SigninCode.space == space_id) & (SigninCode.created_at > now - CODE_WINDOW))
+            .order_by(SigninCode.created_at))
 
-    In one transaction: if sending fails, nothing is kept. At most MAX_CODES per CODE_WINDOW.
+
+def codes_blocked_until(space_id, now):
+    """When this space may be sent a sign-in code again, or None if it may now."""
+    recent = recent_codes(space_id, now)
+    if recent.count() < MAX_CODES:
+        return None
+    return recent.offset(recent.count() - MAX_CODES).first().created_at + CODE_WINDOW
+
+
+def send_code(space, now, key, send, earlier=()):
+    """A new code for one pending sign-in, e-mailed by `send(space, code, row)`.
+
+    `earlier`: the ids of the codes this sign-in was sent before; the new code replaces them
+    (and only them: another browser's sign-in keeps its own code). In one transaction: if
+    sending fails, nothing is kept. At most MAX_RESENDS resends per sign-in, MAX_CODES per
+    space per CODE_WINDOW.
     """
+    if len(earlier) > MAX_RESENDS:
+        raise Refused(TOO_MANY_RESENDS, "code")
     code = new_code()
     try:
         with db.atomic():
             # A write first: concurrent sends for one space queue here, so the count below holds.
             Space.update({Space.id: Space.id}).where(Space.id == space.id).execute()
-            recent = (SigninCode.select(SigninCode.created_at)
-                      .where((SigninCode.space == space.id) & (SigninCode.created_at > now - CODE_WINDOW))
-                      .order_by(SigninCode.created_at))
-            if recent.count() >= MAX_CODES:
-                again = recent.first().created_at + CODE_WINDOW
-                raise Refused(TOO_MANY_CODES.format(when=french_datetime(again)), "code")
-            SigninCode.update(state=SUPERSEDED).where(
-                (SigninCode.space == space.id) & (SigninCode.state == PENDING)).execute()
+            again = codes_blocked_until(space.id, now)
+            if again is not None:
+                raise Refused(TOO_MANY_CODES.format(when=french_datetime(again)), "code",
+                              event="signin_codes_blocked")
+            if earlier:
+                SigninCode.update(state=SUPERSEDED).where(
+                    SigninCode.id.in_(list(earlier)) & (SigninCode.state == PENDING)).execute()
             row = SigninCode.create(space=space.id, code_hash=code_digest(code, key),
                                     created_at=now, expires_at=now + CODE_VALIDITY)
             send(space, code, row)
@@ -85,16 +117,29 @@ def send_code(space, now, key, send):
     return row
 
 
-def confirm(space_id, code, now, key):
-    """The space, if `code` is its current code; each try is spent before the comparison.
+def pending_signin_alive(code_ids, now):
+    """A pending sign-in ends with its latest code: alive while that code's ten minutes run."""
+    if not code_ids:
+        return False
+    return SigninCode.select().where((SigninCode.id == code_ids[-1]) & (SigninCode.expires_at > now)).exists()
 
+
+def confirm(space_id, code_ids, code, now, key):
+    """The space, if `code` is the current code of this pending sign-in (`code_ids`, oldest first).
+
+    A code this sign-in was sent earlier and that a resend replaced is said so, and not
+    counted as a try. Each try of the current code is spent before the comparison.
     Refusals carry the field `code`; a wrong code also the event `signin_code_failed`.
     """
-    current = (SigninCode.select()
-               .where((SigninCode.space == space_id) & (SigninCode.state == PENDING))
-               .order_by(SigninCode.id.desc()).first())
+    digest = code_digest(clean_code(code), key)
+    codes = {row.id: row for row in SigninCode.select().where(
+        SigninCode.id.in_(list(code_ids)) & (SigninCode.space == space_id))}
+    current = codes.get(code_ids[-1]) if code_ids else None
     if current is None:
         raise Refused(CODE_DEAD, "code")
+    for earlier in code_ids[:-1]:
+        if earlier in codes and hmac.compare_digest(codes[earlier].code_hash, digest):
+            raise Refused(CODE_REPLACED, "code")
     with db.atomic():
         # Conditional: parallel guesses cannot take more than MAX_TRIES between them.
         spent = (SigninCode.update(tries=SigninCode.tries + 1)
@@ -104,7 +149,7 @@ def confirm(space_id, code, now, key):
         rank = SigninCode.select(SigninCode.tries).where(SigninCode.id == current.id).scalar()
     if not spent:
         raise Refused(CODE_DEAD, "code")
-    if not hmac.compare_digest(current.code_hash, code_digest(clean_code(code), key)):
+    if not hmac.compare_digest(current.code_hash, digest):
         left = MAX_TRIES - rank
         message = CODE_WRONG.format(left=left, s="s" if left > 1 else "") if left else CODE_WRONG_LAST
         raise Refused(message, "code", event="signin_code_failed")
@@ -113,6 +158,28 @@ def confirm(space_id, code, now, key):
     if not used:  # the same code, confirmed at the same moment by another request
         raise Refused(CODE_DEAD, "code")
     return Space.get_by_id(space_id)
+
+
+def end_pending_codes(space_id):
+    """Every sign-in code of the space still waiting dies (a credential changed)."""
+    return (SigninCode.update(state=SUPERSEDED)
+            .where((SigninCode.space == space_id) & (SigninCode.state == PENDING)).execute())
+
+
+def clear_code_block(space_id, now):
+    """The assistance lifts the ceiling, if reached: the codes of the window stop counting.
+    Returns how many were forgotten (0: there was no block)."""
+    if codes_blocked_until(space_id, now) is None:
+        return 0
+    return (SigninCode.delete()
+            .where((SigninCode.space == space_id) & (SigninCode.created_at > now - CODE_WINDOW)
+                   & (SigninCode.state != PENDING)).execute())
+
+
+def spaces_with_codes_blocked(now):
+    """How many spaces have reached the ceiling of codes this hour."""
+    return (SigninCode.select(SigninCode.space).where(SigninCode.created_at > now - CODE_WINDOW)
+            .group_by(SigninCode.space).having(fn.COUNT(SigninCode.id) >= MAX_CODES).count())
 
 
 def remember_device(space, now):

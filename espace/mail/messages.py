@@ -1,13 +1,16 @@
 """The messages the app sends, in French, text + HTML, and the functions that send them."""
 import logging
 
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, request, url_for
+from ua_parser import parse as ua_parse
 
 from ..domain import assistance
 from ..domain.clock import now, to_paris
 from ..domain.errors import DeliveryFailed
 from ..extensions import mailer
+from ..domain.history import truncate_client
 from . import Message
+from .notices import NOTICES
 
 
 def absolute(endpoint, **values):
@@ -61,22 +64,49 @@ def send_signin_code(space, code, row):
     mailer().send(signin_code_message(space, code, row))
 
 
-def notification_message(space, subject, what, recipient=None, details=None):
-    """What happened to the space, when (Paris time), and what to do if it was not the holder."""
+def notification_message(space, subject, what, recipient=None, details=None, advice="password",
+                         client=None, when=None, extra_link=None):
+    """What happened to the space, when (Paris time), from where, and what to do if it was not the holder."""
     return compose(recipient or space.login_email, f"{subject} – espace professionnel", "notification",
-                   subject=subject, holder=space.holder_name, what=what, details=details,
-                   when=to_paris(now()), login_link=absolute("auth.login"),
+                   subject=subject, holder=space.holder_name, what=what, details=details, advice=advice,
+                   client=client, when=to_paris(when or now()), login_link=absolute("auth.login"),
+                   reset_link=absolute("reset.request_link"), extra_link=extra_link,
                    phone=assistance.PHONE, hours=assistance.HOURS)
 
 
-def notify(space, subject, what, recipient=None, details=None):
+def notify(space, subject, what, recipient=None, details=None, **context):
     """Send a notification; the change it reports is done already, so a failure is only logged."""
     try:
-        mailer().send(notification_message(space, subject, what, recipient, details))
+        mailer().send(notification_message(space, subject, what, recipient, details, **context))
     except DeliveryFailed as exc:
         logging.getLogger("espace.mail").warning("notification not sent: %s", type(exc).__name__)
         return False
     return True
+
+
+def notify_event(space, kind, when=None, **details):
+    """The notice of one event (mail/notices.py), naming the browser, system and network it came from."""
+    notice = NOTICES[kind]
+    what = notice.what.format(**details)
+    context = {"advice": notice.advice, "client": describe_client(), "when": when}
+    if details.get("cancel_token"):
+        context["extra_link"] = ("Annuler ce changement (lien à usage unique)",
+                                 absolute("credentials_change.cancel_by_link", jeton=details["cancel_token"]))
+    sent = notify(space, notice.subject, what, **context)
+    if notice.to_old_address and details.get("old_email"):
+        notify(space, notice.subject, what, recipient=details["old_email"], **{**context, "advice": "assistance"})
+    return sent
+
+
+def describe_client():
+    """« Firefox sur Windows, réseau 203.0.113.x », from this request; None outside one."""
+    if not has_request_context():
+        return None
+    parsed = ua_parse(request.headers.get("User-Agent", ""))
+    browser = parsed.user_agent.family if parsed.user_agent else "navigateur inconnu"
+    system = parsed.os.family if parsed.os else "système inconnu"
+    network = truncate_client(request.remote_addr)
+    return f"{browser} sur {system}" + (f", réseau {network}" if network else "")
 
 
 def email_change_message(space, change, code):

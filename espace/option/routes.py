@@ -126,6 +126,6 @@ def validation():
 @bp.route("/quitter", methods=["POST"])
 def leave():
     """« Quitter »: abandon the procedure and forget its progress."""
-    wizard.clear()
-    flash("Vous avez quitté la procédure. Aucune modification n'a été faite à votre espace.", "info")
+    if wizard.abandon():
+        flash("Vous avez quitté la procédure. Aucune modification n'a été faite à votre espace.", "info")
     return see_other(url_for("pages.home"))

@@ -17,7 +17,7 @@ from ..domain.clock import now
 from ..domain.errors import DeliveryFailed, Refused
 from ..domain.hashing import sha256_hex
 from ..extensions import encryptor, failed, hasher, limiter, rate
-from ..mail.messages import notify, send_reset_link
+from ..mail.messages import send_reset_link
 from ..models import db
 from ..web import after_response, journal, pressed, render_step, rotate_session_id, see_other
 from ..wizard import Wizard
@@ -131,10 +131,6 @@ def password():
                 return invalid_link(refusal)  # used or superseded meanwhile
             form.refuse(refusal)
         else:
-            journal(space.id, "password_reset")
-            notify(space, "Votre mot de passe a été changé",
-                   "Le mot de passe de votre espace professionnel a été changé avec la procédure "
-                   "« Mot de passe oublié ». Toutes les sessions ouvertes sur cet espace ont été fermées.")
             sign_out()
             flash(DONE, "info")
             return see_other(url_for("auth.login"))

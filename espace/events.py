@@ -1,0 +1,34 @@
+"""Who listens to the domain's events: the journal and the notification e-mails.
+
+Each domain function that owns a change emits one event (espace/domain/events.py); here the
+« Historique » line is written with this request's truncated client address, and the holder is
+told by e-mail when the event calls for it (espace/mail/notices.py). Views do neither.
+"""
+from flask import has_request_context, request
+
+from .domain import history
+from .domain.events import space_event
+from .mail.notices import NOTICES
+
+
+def client_address():
+    return request.remote_addr if has_request_context() else None
+
+
+def write_journal(event):
+    if event.kind in history.KINDS:
+        history.record(event.space_id, event.kind, event.at, client_address())
+
+
+def send_notice(event):
+    if event.kind in NOTICES:
+        from .mail.messages import notify_event
+        from .models import Space
+
+        notify_event(Space.get_by_id(event.space_id), event.kind, when=event.at, **event.details)
+
+
+def init_app(app):
+    # Weak references would drop these module functions' subscriptions at no cost; keep them strong.
+    space_event.connect(write_journal, weak=False)
+    space_event.connect(send_notice, weak=False)
