@@ -132,8 +132,6 @@ class ActivationRequest(Expiring):
     space = ForeignKeyField(Space, backref="activation_requests", on_delete="CASCADE")
     email = CharField(max_length=100)
     code_hash = CharField(max_length=64, unique=True)
-    # The single-use link of the notice to the current address, that cancels the change (0009).
-    cancel_token_hash = CharField(max_length=64, null=True, unique=True)
     password_hash = CharField(max_length=100)
     trust_question = CharField(max_length=100)
     trust_answer_encrypted = BlobField()

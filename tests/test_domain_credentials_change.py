@@ -8,7 +8,8 @@ from espace.domain import credentials_change as cc
 from espace.domain.activation import CODE_LENGTH, EMAIL_TAKEN
 from espace.domain.errors import DeliveryFailed, Refused
 from espace.domain.hashing import Hasher, sha256_hex
-from espace.domain.login import LOGIN_LOCK, MAX_LOGIN_FAILURES
+from espace.domain.credentials_change import MAX_PASSWORD_CHECK_FAILURES as MAX_LOGIN_FAILURES
+from espace.domain.credentials_change import PASSWORD_CHECK_LOCK as LOGIN_LOCK
 from espace.models import ACCESS_PASSWORD, EXPIRED, PENDING, SUPERSEDED, USED, ActivationRequest, EmailChange, Space
 
 NOW = datetime(2030, 1, 15, 10, 0)
@@ -263,10 +264,10 @@ def test_confirm_refuses_a_superseded_or_cancelled_code(dbc):
     _, second = request(email="b.douasbin@example.fr")
     with pytest.raises(Refused, match="n'est plus valable"):
         cc.confirm_email_change(bernard().id, first, NOW)
-    assert cc.cancel_email_change(bernard().id) == 1
+    assert cc.cancel_email_change(bernard().id, NOW) == 1
     with pytest.raises(Refused, match="n'est plus valable"):
         cc.confirm_email_change(bernard().id, second, NOW)
-    assert cc.cancel_email_change(bernard().id) == 0
+    assert cc.cancel_email_change(bernard().id, NOW) == 0
 
 
 def test_confirm_refuses_an_address_taken_meanwhile(dbc):

@@ -6,8 +6,9 @@ import pytest
 from conftest import BERNARD, BERNARD_PASSWORD
 from espace.domain.errors import Refused
 from espace.domain.hashing import Hasher
-from espace.domain.login import LOGIN_FAILED, LOGIN_LOCK, MAX_LOGIN_FAILURES, authenticate
-from espace.models import Space
+from espace.domain.login import (CAPTCHA_NEEDED, CAPTCHA_PERIOD, LOGIN_FAILED, LOGIN_WINDOW, MAX_LOGIN_FAILURES,
+                                 CaptchaNeeded, authenticate, captcha_needed_until, purge_expired)
+from espace.models import LoginFailure, Space
 
 NOW = datetime(2026, 11, 27, 10, 0, 0)
 
@@ -58,29 +59,115 @@ def test_a_certificate_space_with_a_login_address_cannot_log_in(dbc):
     assert refused("lila.pro@example.fr", BERNARD_PASSWORD, CountingHasher()).message == LOGIN_FAILED
 
 
-def test_failures_lock_the_space_then_the_lock_ends(dbc):
+def fail(email, hasher, now=NOW, **kwargs):
+    with pytest.raises(Refused) as refusal:
+        authenticate(email, "Mauvais2015PecheEnMer", hasher, now, **kwargs)
+    return refusal.value
+
+
+@pytest.mark.parametrize("email", ["toto321@toto.toto", "inconnu@example.fr"])
+def test_past_the_threshold_the_captcha_is_asked_for_a_known_or_unknown_address_alike(dbc, email):
     hasher = CountingHasher()
-    for _ in range(MAX_LOGIN_FAILURES):
-        refused("toto321@toto.toto", "Mauvais2015PecheEnMer", hasher)
-    assert Space.by_number(BERNARD).failed_login_count == MAX_LOGIN_FAILURES
+    for attempt in range(1, MAX_LOGIN_FAILURES):
+        assert fail(email, hasher).message == LOGIN_FAILED
+    crossing = fail(email, hasher)
+    assert isinstance(crossing, CaptchaNeeded) and crossing.until == NOW + CAPTCHA_PERIOD
+    assert crossing.message == CAPTCHA_NEEDED.format(when="le 27/11/2026 à 11h15")
+    # The same words for either address: nothing tells whether it opens a space.
     hasher.checks = 0
-    assert refused("toto321@toto.toto", BERNARD_PASSWORD, hasher).message == LOGIN_FAILED
-    assert hasher.checks == 1  # locked: one wasted check, the same cost as a wrong password
-    assert Space.by_number(BERNARD).login_locked_until == NOW + LOGIN_LOCK
-    assert LOGIN_LOCK == timedelta(minutes=15) and MAX_LOGIN_FAILURES == 10
-    later = NOW + LOGIN_LOCK + timedelta(seconds=1)
-    assert authenticate("toto321@toto.toto", BERNARD_PASSWORD, hasher, later).subscriber_number == BERNARD
-    space = Space.by_number(BERNARD)
-    assert space.failed_login_count == 0 and space.login_locked_until is None
+    without = refused(email, BERNARD_PASSWORD, hasher, NOW + timedelta(minutes=1))
+    assert isinstance(without, CaptchaNeeded) and without.message == crossing.message
+    assert hasher.checks == 1  # one wasted check: the same cost as a wrong password
+    assert (MAX_LOGIN_FAILURES, LOGIN_WINDOW, CAPTCHA_PERIOD) == (10, timedelta(minutes=15), timedelta(minutes=15))
 
 
-def test_failures_and_locks_touch_only_their_own_space(dbc):
+def test_the_holder_signs_in_with_the_captcha_during_the_period_and_the_counter_goes(dbc):
     hasher = Hasher(4)
-    other = Space.by_number("20101670101919")
-    Space.update(failed_login_count=3).where(Space.id == other.id).execute()
-    for _ in range(MAX_LOGIN_FAILURES + 1):
-        refused("toto321@toto.toto", "Mauvais2015PecheEnMer", hasher)
-    authenticate("toto321@toto.toto", BERNARD_PASSWORD, hasher, NOW + LOGIN_LOCK + timedelta(seconds=1))
-    untouched = Space.get_by_id(other.id)
-    assert (untouched.failed_login_count, untouched.login_locked_until) == (3, None)
-    assert Space.select().where(Space.login_locked_until.is_null(False)).count() == 0
+    for _ in range(MAX_LOGIN_FAILURES):
+        fail("toto321@toto.toto", hasher)
+    assert captcha_needed_until("toto321@toto.toto", NOW) == NOW + CAPTCHA_PERIOD
+    space = authenticate("toto321@toto.toto", BERNARD_PASSWORD, hasher, NOW, captcha_passed=True)
+    assert space.subscriber_number == BERNARD
+    assert captcha_needed_until("toto321@toto.toto", NOW) is None and LoginFailure.select().count() == 0
+
+
+def test_a_strangers_hundred_failures_never_lock_out_the_holder(dbc):
+    hasher = Hasher(4)
+    for _ in range(100):
+        fail("toto321@toto.toto", hasher, captcha_passed=True)  # even a stranger who solves every captcha
+    assert captcha_needed_until("toto321@toto.toto", NOW) is not None
+    # A browser the holder remembered is not even asked for the captcha…
+    space = authenticate("toto321@toto.toto", BERNARD_PASSWORD, hasher, NOW, remembered=lambda s: s.id == space_id())
+    assert space.subscriber_number == BERNARD
+
+
+def test_another_browser_of_the_holder_gets_in_with_the_captcha_after_a_hundred_failures(dbc):
+    hasher = Hasher(4)
+    for _ in range(100):
+        fail("toto321@toto.toto", hasher, captcha_passed=True)
+    assert authenticate("toto321@toto.toto", BERNARD_PASSWORD, hasher, NOW, captcha_passed=True).id == space_id()
+
+
+def test_a_remembered_browser_of_another_space_gets_no_pass(dbc):
+    hasher = Hasher(4)
+    for _ in range(MAX_LOGIN_FAILURES):
+        fail("toto321@toto.toto", hasher)
+    with pytest.raises(CaptchaNeeded):
+        authenticate("toto321@toto.toto", BERNARD_PASSWORD, hasher, NOW, remembered=lambda s: s.id != space_id())
+
+
+def test_without_the_captcha_nothing_is_counted_and_the_crossing_is_told_once(dbc):
+    hasher = Hasher(4)
+    for _ in range(MAX_LOGIN_FAILURES - 1):
+        fail("toto321@toto.toto", hasher)
+    crossing = fail("toto321@toto.toto", hasher)
+    assert crossing.started and crossing.event == "signin_throttled" and crossing.space_id == space_id()
+    for _ in range(3):
+        assert not fail("toto321@toto.toto", hasher).started  # refused before any password check
+    assert LoginFailure.get().failures == 0
+    later = fail("toto321@toto.toto", hasher, captcha_passed=True)  # a wrong password with the captcha
+    assert isinstance(later, CaptchaNeeded) and not later.started and later.event == "signin_failed"
+    assert LoginFailure.get().failures == 1
+
+
+def test_the_captcha_period_ends(dbc):
+    hasher = Hasher(4)
+    for _ in range(MAX_LOGIN_FAILURES):
+        fail("toto321@toto.toto", hasher)
+    end = NOW + CAPTCHA_PERIOD
+    assert captcha_needed_until("toto321@toto.toto", end - timedelta(seconds=1)) == end
+    assert captcha_needed_until("toto321@toto.toto", end) is None
+    assert authenticate("toto321@toto.toto", BERNARD_PASSWORD, hasher, end).id == space_id()
+
+
+def test_failures_are_counted_within_the_window(dbc):
+    hasher = Hasher(4)
+    for _ in range(MAX_LOGIN_FAILURES - 1):
+        fail("toto321@toto.toto", hasher)
+    after = NOW + LOGIN_WINDOW
+    assert fail("toto321@toto.toto", hasher, after).message == LOGIN_FAILED  # a new window: 1 failure
+    assert LoginFailure.get().failures == 1
+
+
+def test_failures_touch_only_their_own_address_and_keep_no_address(dbc):
+    hasher = Hasher(4)
+    for _ in range(MAX_LOGIN_FAILURES):
+        fail("toto321@toto.toto", hasher)
+    assert captcha_needed_until("autre@example.fr", NOW) is None
+    assert captcha_needed_until(" TOTO321@toto.toto ", NOW) is not None  # as addresses are compared
+    assert "toto" not in LoginFailure.get().address_hash
+    assert authenticate("toto321@toto.toto", BERNARD_PASSWORD, hasher, NOW, captcha_passed=True)
+
+
+def test_purge_forgets_counters_whose_window_and_captcha_are_over(dbc):
+    hasher = Hasher(4)
+    fail("a@example.fr", hasher)
+    for _ in range(MAX_LOGIN_FAILURES):
+        fail("b@example.fr", hasher, NOW + timedelta(minutes=5))  # its captcha runs to 10h20
+    assert purge_expired(NOW + LOGIN_WINDOW - timedelta(seconds=1)) == 0
+    assert purge_expired(NOW + LOGIN_WINDOW) == 1
+    assert purge_expired(NOW + timedelta(minutes=5) + CAPTCHA_PERIOD) == 1 and LoginFailure.select().count() == 0
+
+
+def space_id():
+    return Space.by_number(BERNARD).id

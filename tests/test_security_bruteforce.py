@@ -9,12 +9,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from conftest import BERNARD_PASSWORD, LILA, LILA_ANSWERS, plain, settings_for
+from conftest import BERNARD_PASSWORD, CAPTCHA, LILA, LILA_ANSWERS, plain, settings_for
 from live_server import Browser, LiveServer
 
 from espace import create_app
 from espace.domain.identity import ANSWER_LOCK, MAX_ANSWER_FAILURES
-from espace.domain.login import LOGIN_LOCK, MAX_LOGIN_FAILURES
+from espace.domain.login import CAPTCHA_PERIOD, MAX_LOGIN_FAILURES
 from espace.models import Space, db
 
 WRONG = {"answer1": "Laurence", "answer2": "Rugby", "answer3": "Peugeot"}
@@ -163,7 +163,7 @@ def test_behind_a_trusted_proxy_the_limit_follows_the_client_address(make_app):
     assert post("192.0.2.1", "203.0.113.10") == 422
 
 
-def test_login_locked_per_space_whatever_the_address(make_app):
+def test_past_the_threshold_the_login_asks_the_captcha_whatever_the_client_address(make_app):
     app = make_app(RATELIMIT_ENABLED=True)
     wrong = {"email": "toto321@toto.toto", "password": "Douasbin2015PecheEnMeR"}
     right = {"email": "toto321@toto.toto", "password": BERNARD_PASSWORD}
@@ -171,14 +171,17 @@ def test_login_locked_per_space_whatever_the_address(make_app):
     def login(data, address):
         client = app.test_client()
         client.environ_base["REMOTE_ADDR"] = address
-        return client.post("/connexion", data=data)
+        return client, client.post("/connexion", data=data)
 
     with time_machine.travel(T0, tick=False):
         for attempt in range(MAX_LOGIN_FAILURES):
-            assert login(wrong, f"203.0.113.{attempt}").status_code == 422
-        refused = login(right, "198.51.100.1")
-        # Locked: the right password is refused with the same generic message.
-        assert refused.status_code == 422
-        assert "Adresse électronique ou mot de passe incorrect." in plain(refused)
-    with time_machine.travel(T0 + LOGIN_LOCK + timedelta(seconds=1), tick=False):
-        assert login(right, "198.51.100.2").status_code == 303
+            assert login(wrong, f"203.0.113.{attempt}")[1].status_code == 422
+        client, asked = login(right, "198.51.100.1")
+        # Not refused: asked for the captcha too, with the password.
+        assert asked.status_code == 422 and "recopiez aussi les caractères de l'image" in plain(asked)
+        assert 'name="captcha"' in plain(asked) and "/captcha.png" in plain(asked)
+        done = client.post("/connexion", data={**right, "captcha": CAPTCHA})
+        assert done.status_code == 303 and done.location.endswith("/connexion/code")
+    with time_machine.travel(T0 + CAPTCHA_PERIOD + timedelta(seconds=1), tick=False):
+        assert login(right, "198.51.100.2")[1].status_code == 303
+
