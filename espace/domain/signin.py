@@ -171,9 +171,9 @@ def clear_code_block(space_id, now):
     Returns how many were forgotten (0: there was no block)."""
     if codes_blocked_until(space_id, now) is None:
         return 0
+    # Codes still waiting go too: a sign-in under way asks for a new one.
     return (SigninCode.delete()
-            .where((SigninCode.space == space_id) & (SigninCode.created_at > now - CODE_WINDOW)
-                   & (SigninCode.state != PENDING)).execute())
+            .where((SigninCode.space == space_id) & (SigninCode.created_at > now - CODE_WINDOW)).execute())
 
 
 def spaces_with_codes_blocked(now):
