@@ -46,10 +46,20 @@ def lila(dbc):
     return Space.by_number(LILA)
 
 
+def codes_of(space_id):
+    """The codes of one sign-in of this space, oldest first (every code of these tests is one sign-in's)."""
+    return [r.id for r in SigninCode.select(SigninCode.id).where(SigninCode.space == space_id).order_by(SigninCode.id)]
+
+
 def send(space, now=T0, outbox=None):
+    """A code for the space's one sign-in: a resend after the first."""
     outbox = outbox or Outbox()
-    signin.send_code(space, now, KEY, outbox)
+    signin.send_code(space, now, KEY, outbox, earlier=codes_of(space.id))
     return outbox.code
+
+
+def confirm(space_id, code, now, key):
+    return signin.confirm(space_id, codes_of(space_id), code, now, key)
 
 
 def wrong_of(code):
@@ -101,12 +111,39 @@ def test_send_code_stores_only_its_digest_and_sends_it(bernard):
     assert stored.used_at is None
 
 
-def test_a_new_code_supersedes_the_earlier_one_of_that_space_only(bernard, lila):
+def test_a_resend_supersedes_the_earlier_code_of_its_sign_in_only(bernard, lila):
     first = signin.send_code(bernard, T0, KEY, Outbox())
+    elsewhere = signin.send_code(bernard, T0, KEY, Outbox())  # the same holder, another browser
     others = signin.send_code(lila, T0, KEY, Outbox())
-    second = signin.send_code(bernard, T0 + SECOND, KEY, Outbox())
+    second = signin.send_code(bernard, T0 + SECOND, KEY, Outbox(), earlier=[first.id])
     states = {r.id: r.state for r in SigninCode.select()}
-    assert states == {first.id: SUPERSEDED, others.id: PENDING, second.id: PENDING}
+    assert states == {first.id: SUPERSEDED, elsewhere.id: PENDING, others.id: PENDING, second.id: PENDING}
+
+
+def test_a_code_of_another_sign_in_of_the_same_space_opens_nothing(bernard):
+    mine, theirs = Outbox(), Outbox()
+    row = signin.send_code(bernard, T0, KEY, mine)
+    signin.send_code(bernard, T0, KEY, theirs)
+    refused = refusal(lambda: signin.confirm(bernard.id, [row.id], theirs.code, T0, KEY))
+    assert refused.event == "signin_code_failed"
+    assert signin.confirm(bernard.id, [row.id], mine.code, T0, KEY).id == bernard.id
+
+
+def test_resends_per_sign_in_are_limited(bernard):
+    ids = []
+    for _ in range(signin.MAX_RESENDS + 1):
+        ids.append(signin.send_code(bernard, T0, KEY, Outbox(), earlier=ids).id)
+    refused = refusal(lambda: signin.send_code(bernard, T0, KEY, Outbox(), earlier=ids))
+    assert (refused.message, refused.field) == (signin.TOO_MANY_RESENDS, "code")
+    assert signin.MAX_RESENDS == 3 and "4 codes ont été envoyés pour cette connexion" in refused.message
+    signin.send_code(bernard, T0, KEY, Outbox())  # a new sign-in (the password again) gets its code
+
+
+def test_a_pending_sign_in_ends_with_its_latest_code(bernard):
+    row = signin.send_code(bernard, T0, KEY, Outbox())
+    assert signin.pending_signin_alive([row.id], T0 + signin.CODE_VALIDITY - SECOND)
+    assert not signin.pending_signin_alive([row.id], T0 + signin.CODE_VALIDITY)
+    assert not signin.pending_signin_alive([], T0)
 
 
 def test_mail_failure_keeps_nothing(bernard):
@@ -116,24 +153,27 @@ def test_mail_failure_keeps_nothing(bernard):
     assert [(r.id, r.state) for r in SigninCode.select()] == [(earlier.id, PENDING)]
 
 
-def test_five_codes_an_hour_then_the_time_of_the_next(bernard, lila):
+def test_a_generous_ceiling_per_space_then_the_time_of_the_next(bernard, lila):
     for minute in range(signin.MAX_CODES):
-        send(bernard, T0 + timedelta(minutes=minute))
-    refused = refusal(lambda: send(bernard, T0 + timedelta(minutes=30)))
-    assert refused.field == "code"
+        signin.send_code(bernard, T0 + timedelta(minutes=minute), KEY, Outbox())
+    refused = refusal(lambda: signin.send_code(bernard, T0 + timedelta(minutes=30), KEY, Outbox()))
+    assert (refused.field, refused.event) == ("code", "signin_codes_blocked")
     # The first code went at 10h26m30s (Paris): a new one at 11h26m30s, said as 11h27.
     assert refused.message == signin.TOO_MANY_CODES.format(when="le 15/01/2030 à 11h27")
-    assert "5 codes de confirmation" in refused.message
-    assert SigninCode.select().count() == signin.MAX_CODES
-    send(lila, T0 + timedelta(minutes=30))  # another space is not concerned
+    assert SigninCode.select().count() == signin.MAX_CODES == 30
+    assert signin.spaces_with_codes_blocked(T0 + timedelta(minutes=30)) == 1
+    signin.send_code(lila, T0 + timedelta(minutes=30), KEY, Outbox())  # another space is not concerned
+    assert signin.clear_code_block(bernard.id, T0 + timedelta(minutes=30)) == signin.MAX_CODES
+    assert signin.clear_code_block(bernard.id, T0 + timedelta(minutes=30)) == 0  # nothing left to clear
+    signin.send_code(bernard, T0 + timedelta(minutes=30), KEY, Outbox())
 
 
 def test_the_hour_is_counted_to_the_second(bernard):
     for _ in range(signin.MAX_CODES):
-        send(bernard, T0)
+        signin.send_code(bernard, T0, KEY, Outbox())
     with pytest.raises(Refused):
-        send(bernard, T0 + timedelta(hours=1) - SECOND)
-    send(bernard, T0 + timedelta(hours=1))
+        signin.send_code(bernard, T0 + timedelta(hours=1) - SECOND, KEY, Outbox())
+    signin.send_code(bernard, T0 + timedelta(hours=1), KEY, Outbox())
 
 
 # --- confirming ----------------------------------------------------------------------
@@ -141,16 +181,16 @@ def test_the_hour_is_counted_to_the_second(bernard):
 
 def test_the_right_code_opens_the_space_once(bernard):
     code = send(bernard)
-    assert signin.confirm(bernard.id, code, T0 + timedelta(minutes=1), KEY).id == bernard.id
+    assert confirm(bernard.id, code, T0 + timedelta(minutes=1), KEY).id == bernard.id
     row = SigninCode.get()
     assert (row.state, row.used_at, row.tries) == (USED, T0 + timedelta(minutes=1), 1)
-    replay = refusal(lambda: signin.confirm(bernard.id, code, T0 + timedelta(minutes=2), KEY))
+    replay = refusal(lambda: confirm(bernard.id, code, T0 + timedelta(minutes=2), KEY))
     assert (replay.message, replay.field, replay.event) == (signin.CODE_DEAD, "code", None)
 
 
 def test_a_code_typed_with_spaces_is_accepted(bernard):
     code = send(bernard)
-    assert signin.confirm(bernard.id, f" {code[:3]} {code[3:]} ", T0, KEY).id == bernard.id
+    assert confirm(bernard.id, f" {code[:3]} {code[3:]} ", T0, KEY).id == bernard.id
 
 
 def test_wrong_codes_say_how_many_tries_are_left(bernard):
@@ -158,7 +198,7 @@ def test_wrong_codes_say_how_many_tries_are_left(bernard):
     wrong = f"{(int(code) + 1) % 10 ** 6:06d}"
     messages = []
     for _ in range(signin.MAX_TRIES):
-        refused = refusal(lambda: signin.confirm(bernard.id, wrong, T0, KEY))
+        refused = refusal(lambda: confirm(bernard.id, wrong, T0, KEY))
         assert (refused.field, refused.event) == ("code", "signin_code_failed")
         messages.append(refused.message)
     assert messages == [
@@ -170,7 +210,7 @@ def test_wrong_codes_say_how_many_tries_are_left(bernard):
     ]
     assert "Après 5 essais" in signin.CODE_WRONG_LAST
     # Five tries spent: even the right code needs a new one now, and no further try is counted.
-    dead = refusal(lambda: signin.confirm(bernard.id, code, T0, KEY))
+    dead = refusal(lambda: confirm(bernard.id, code, T0, KEY))
     assert (dead.message, dead.field, dead.event) == (signin.CODE_DEAD, "code", None)
     assert SigninCode.get().tries == signin.MAX_TRIES and SigninCode.get().state == PENDING
 
@@ -180,15 +220,15 @@ def test_the_fifth_try_may_be_the_right_one(bernard):
     wrong = f"{(int(code) + 1) % 10 ** 6:06d}"
     for _ in range(signin.MAX_TRIES - 1):
         with pytest.raises(Refused):
-            signin.confirm(bernard.id, wrong, T0, KEY)
-    assert signin.confirm(bernard.id, code, T0, KEY).id == bernard.id
+            confirm(bernard.id, wrong, T0, KEY)
+    assert confirm(bernard.id, code, T0, KEY).id == bernard.id
 
 
 def test_a_code_lives_ten_minutes_to_the_second(bernard):
     code = send(bernard)
-    dead = refusal(lambda: signin.confirm(bernard.id, code, T0 + timedelta(minutes=10), KEY))
+    dead = refusal(lambda: confirm(bernard.id, code, T0 + timedelta(minutes=10), KEY))
     assert (dead.message, dead.field) == (signin.CODE_DEAD, "code") and SigninCode.get().tries == 0
-    assert signin.confirm(bernard.id, code, T0 + timedelta(minutes=10) - SECOND, KEY).id == bernard.id
+    assert confirm(bernard.id, code, T0 + timedelta(minutes=10) - SECOND, KEY).id == bernard.id
 
 
 def test_only_the_latest_code_counts(bernard, monkeypatch):
@@ -196,26 +236,28 @@ def test_only_the_latest_code_counts(bernard, monkeypatch):
     monkeypatch.setattr(signin, "new_code", lambda: next(codes))
     send(bernard)
     send(bernard, T0 + SECOND)
-    refused = refusal(lambda: signin.confirm(bernard.id, "111111", T0 + SECOND, KEY))
-    assert refused.event == "signin_code_failed"
-    assert signin.confirm(bernard.id, "222222", T0 + SECOND, KEY).id == bernard.id
+    refused = refusal(lambda: confirm(bernard.id, "111111", T0 + SECOND, KEY))
+    # The replaced code is said so, and costs no try.
+    assert (refused.message, refused.event) == (signin.CODE_REPLACED, None)
+    assert SigninCode.select().order_by(SigninCode.id.desc()).first().tries == 0
+    assert confirm(bernard.id, "222222", T0 + SECOND, KEY).id == bernard.id
 
 
 def test_no_code_or_another_space_s_code_is_refused(bernard, lila):
-    none = refusal(lambda: signin.confirm(bernard.id, "123456", T0, KEY))
+    none = refusal(lambda: confirm(bernard.id, "123456", T0, KEY))
     assert (none.message, none.field, none.event) == (signin.CODE_DEAD, "code", None)
     code = send(lila)
-    assert refusal(lambda: signin.confirm(bernard.id, code, T0, KEY)).message == signin.CODE_DEAD
-    assert signin.confirm(lila.id, code, T0, KEY).id == lila.id
+    assert refusal(lambda: confirm(bernard.id, code, T0, KEY)).message == signin.CODE_DEAD
+    assert confirm(lila.id, code, T0, KEY).id == lila.id
 
 
 def test_tries_left_are_those_of_the_current_code(bernard, lila):
     send(lila)
     for _ in range(2):  # another space's code: two tries spent
         with pytest.raises(Refused):
-            signin.confirm(lila.id, "not-it", T0, KEY)
+            confirm(lila.id, "not-it", T0, KEY)
     code = send(bernard)
-    refused = refusal(lambda: signin.confirm(bernard.id, wrong_of(code), T0, KEY))
+    refused = refusal(lambda: confirm(bernard.id, wrong_of(code), T0, KEY))
     assert refused.message.endswith("Il vous reste 4 essais.")
 
 
@@ -230,16 +272,16 @@ def test_a_code_confirmed_elsewhere_at_the_same_moment_opens_nothing(bernard, li
         return genuine(a, b)
 
     monkeypatch.setattr(signin.hmac, "compare_digest", confirmed_meanwhile)
-    lost = refusal(lambda: signin.confirm(bernard.id, code, T0, KEY))
+    lost = refusal(lambda: confirm(bernard.id, code, T0, KEY))
     assert (lost.message, lost.field, lost.event) == (signin.CODE_DEAD, "code", None)
     assert SigninCode.get(SigninCode.space == lila.id).state == PENDING
     monkeypatch.setattr(signin.hmac, "compare_digest", genuine)
-    assert signin.confirm(lila.id, other, T0, KEY).id == lila.id
+    assert confirm(lila.id, other, T0, KEY).id == lila.id
 
 
 def test_the_key_matters(bernard):
     code = send(bernard)
-    refused = refusal(lambda: signin.confirm(bernard.id, code, T0, "another-secret"))
+    refused = refusal(lambda: confirm(bernard.id, code, T0, "another-secret"))
     assert refused.event == "signin_code_failed"
 
 
