@@ -41,7 +41,7 @@ def pdf_text(data):
 @pytest.mark.parametrize("path", ["/espace/coordonnees/modifier", "/espace/coordonnees/question-de-confiance"])
 def test_every_page_needs_a_signed_in_space(client, path):
     response = client.get(path)
-    assert response.status_code == 303 and response.location.endswith("/connexion")
+    assert response.status_code == 303 and response.location.endswith(f"/connexion?suite={path}")
 
 
 def test_the_coordinates_page_links_to_each_change(app):

@@ -61,7 +61,8 @@ def kinds(app):
                                   "/espace/adresse-electronique/modifiee", "/espace/mot-de-passe"])
 def test_every_page_needs_a_signed_in_space(client, path):
     response = client.get(path)
-    assert response.status_code == 303 and response.location.endswith("/connexion")
+    # The login, which brings the page back after sign-in.
+    assert response.status_code == 303 and response.location.endswith(f"/connexion?suite={path}")
 
 
 def test_the_space_links_to_both_changes(app):

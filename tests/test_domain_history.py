@@ -63,7 +63,8 @@ def test_every_kind_recorded_by_the_code_has_a_french_label():
     for path in root.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         used |= set(re.findall(r"""(?:journal|record)\([^,]+,\s*["'](\w+)["']""", text))
-        used |= set(re.findall(r"""event=["'](\w+)["']""", text))
+        used |= set(re.findall(r"""event=(?:event or \()?["'](\w+)["']""", text))
+        used |= set(re.findall(r"""emit\(["'](\w+)["']""", text))
     assert {"procedure_started", "identified", "answers_locked", "code_sent", "activated",
             "signin", "signin_failed", "unlocked"} <= used
     assert used <= set(history.KINDS)

@@ -208,11 +208,16 @@ def test_quitter_abandons_and_clears_progress(walk, client):
     assert f'value="{LILA}"' not in text(client.get("/opter/numero"))
 
 
-def test_quitter_is_on_every_step(walk, client):
+def test_quitter_is_on_every_step_until_the_request_is_sent(walk, client):
     for step, url in enumerate(STEP_URLS):
         assert 'action="/opter/quitter"' in text(client.get(url))
         [walk.number, walk.answers, walk.credentials, walk.question][step]()
-    assert 'action="/opter/quitter"' in text(client.get("/opter/validation"))
+    # The validation page shows the outcome: the request is sent, there is nothing to abandon.
+    page = text(client.get("/opter/validation"))
+    assert "Activez votre espace professionnel" in page and 'action="/opter/quitter"' not in page
+    # A stale tab that still posts « Quitter » is not told that nothing was done.
+    response = client.post("/opter/quitter")
+    assert response.status_code == 303 and "Aucune modification" not in text(client.get(response.location))
 
 
 def test_step_4_shows_the_address_and_the_fixed_list(walk, client):

@@ -55,7 +55,7 @@ def test_the_code_opens_the_space(walk, client, app):
     assert "DOUASBIN PÊCHE SARL" in text(client.get("/espace/"))
     notice = last_message(app)
     assert notice.recipient == EMAIL and "Connexion depuis un nouveau navigateur" in notice.subject
-    assert kinds(app) == ["signin_new_browser"]  # one line per sign-in
+    assert kinds(app) == ["signin"]  # one line per sign-in
 
 
 def test_walk_login_does_the_whole_sign_in(walk, client):
@@ -186,7 +186,7 @@ def test_remembered_browser_skips_the_code(walk, client, app):
     response = walk.password(EMAIL, BERNARD_PASSWORD)
     assert response.status_code == 303 and response.location.endswith("/espace/") and signed_in(client)
     assert last_message(app).id == mails  # no code, no new-browser notice
-    assert kinds(app) == ["signin_new_browser", "signout", "signin"]
+    assert kinds(app) == ["signin", "signout", "signin"]
 
 
 def test_device_cookie_lasts_six_months_and_is_secure_when_configured(make_app):

@@ -164,7 +164,7 @@ def email_code(space):
 def enter(space, suite, new_browser, remember=False):
     """Signed in (new session id), then back to the page asked for, or the space's home."""
     sign_in(space)
-    journal(space.id, "signin_new_browser" if new_browser else "signin")
+    journal(space.id, "signin")  # one line per sign-in, with or without the code
     if new_browser and not devices.seen_before(space):
         notify_event(space, "signin_new_browser")
     target = suite or url_for("space.home")
