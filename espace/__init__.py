@@ -10,7 +10,7 @@ from whitenoise import WhiteNoise
 
 from . import assets, availability, captcha, cli, events, logs
 from . import csrf as csrf_checks
-from .config import Config, production_problems
+from .config import Config, cookie_name, production_problems
 from .database import ensure_connection, migrate, open_database, startup_lock
 from .domain.clock import french_date, french_datetime
 from .domain.coordinates import display_phone
@@ -49,6 +49,10 @@ def create_app(test_config=None):
     app.config.from_mapping(config.as_flask())
     if test_config:
         app.config.from_mapping(test_config)
+    # Over HTTPS the browser keeps a « __Host- » cookie only if it is Secure, for the whole site
+    # and set by this host itself: no subdomain or plain-HTTP page can plant or overwrite it.
+    app.config["SESSION_COOKIE_NAME"] = cookie_name("espace_session", app.config["SESSION_COOKIE_SECURE"],
+                                                    whole_site=True)
     check_production(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
 

@@ -44,6 +44,7 @@ class Config:
         self.CAPTCHA_TTL_SECONDS = _int("CAPTCHA_TTL_SECONDS", 600)
         self.BCRYPT_ROUNDS = _int("BCRYPT_ROUNDS", 12)
         self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+        # « __Host-espace_session » when Secure: create_app names it (config.cookie_name).
         self.SESSION_COOKIE_NAME = "espace_session"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -77,6 +78,13 @@ class Config:
 
     def as_flask(self):
         return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+def cookie_name(name, secure, whole_site):
+    """The prefixed name where HTTPS allows it: « __Host- » (path /), else « __Secure- »."""
+    if not secure:
+        return name
+    return ("__Host-" if whole_site else "__Secure-") + name
 
 
 def production_problems(config):

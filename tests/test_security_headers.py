@@ -32,7 +32,8 @@ def everywhere(app):
 
 def page(app, url):
     """The page itself, not a redirect away from it."""
-    client = everywhere(app)
+    # Signed in, the login page leads to the space: it is seen by a visitor.
+    client = app.test_client() if url.startswith("/connexion") else everywhere(app)
     if url == "/connexion/code":
         # A sign-in waiting for its code: the password given again.
         assert Walk(app, client).password("toto321@toto.toto", BERNARD_PASSWORD).status_code == 303
@@ -88,8 +89,8 @@ def test_pages_need_nothing_the_policy_forbids(app, url):
         assert not pattern.search(body), (pattern.pattern, url)
 
 
-def session_cookie(response):
-    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("espace_session=")]
+def session_cookie(response, name="espace_session"):
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{name}=")]
     assert cookies, "the session cookie was set"
     return [a.strip().lower() for a in cookies[-1].split(";")]
 
@@ -105,8 +106,10 @@ def test_over_https_the_cookie_is_secure_and_hsts_is_sent(make_app):
     app = make_app(SESSION_COOKIE_SECURE=True)
     client = app.test_client()
     response = client.post("/opter/numero", data={"number": LILA}, base_url="https://localhost")
-    attributes = session_cookie(response)
-    assert "secure" in attributes and "httponly" in attributes
+    # The « __Host- » prefix: Secure, the whole site, no Domain — nothing else can set it.
+    attributes = session_cookie(response, "__Host-espace_session")
+    assert "secure" in attributes and "httponly" in attributes and "path=/" in attributes
+    assert not any(a.startswith("domain=") for a in attributes)
     hsts = client.get("/", base_url="https://localhost").headers["Strict-Transport-Security"]
     assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 31536000
 
@@ -121,3 +124,19 @@ def test_forwarded_proto_from_an_untrusted_client_is_ignored(make_app):
     app = make_app()  # TRUSTED_PROXIES=0: the header comes from the client itself
     response = app.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" not in response.headers
+
+
+def test_over_https_the_sign_in_cookies_are_secure_prefixed(make_app):
+    from conftest import BERNARD_PASSWORD, Walk
+
+    app = make_app(SESSION_COOKIE_SECURE=True)
+    client = app.test_client()
+    walk = Walk(app, client)
+    client.post("/connexion", data={"email": "toto321@toto.toto", "password": BERNARD_PASSWORD},
+                base_url="https://localhost")
+    from conftest import signin_code_of
+    done = client.post("/connexion/code", data={"code": signin_code_of(app, "toto321@toto.toto"), "remember": "y"},
+                       base_url="https://localhost")
+    names = [c.split("=", 1)[0] for c in done.headers.getlist("Set-Cookie")]
+    assert "__Host-espace_session" in names and "__Secure-espace_navigateur" in names and "__Secure-espace_vu" in names
+    assert walk is not None

@@ -7,6 +7,7 @@
 from flask import current_app, request
 from itsdangerous import BadData, URLSafeSerializer
 
+from ..config import cookie_name
 from ..domain import signin
 from ..domain.clock import now
 
@@ -14,6 +15,11 @@ COOKIE = "espace_navigateur"
 SEEN_COOKIE = "espace_vu"
 PATH = "/connexion"  # the only pages that read them
 SEEN_MAX = 10  # spaces listed per browser (shared workstations), the oldest forgotten
+
+
+def cookie(name):
+    """Sent only to /connexion, so « __Secure- » (« __Host- » needs the path /) over HTTPS."""
+    return cookie_name(name, current_app.config["SESSION_COOKIE_SECURE"], whole_site=False)
 
 
 def _seal():
@@ -26,12 +32,12 @@ def _seen_seal():
 
 def recognised(space):
     """This browser was remembered for this space, and still is."""
-    token = _seal().open(request.cookies.get(COOKIE))
+    token = _seal().open(request.cookies.get(cookie(COOKIE)))
     return signin.recognised_device(space, token, now())
 
 
 def _set(response, name, value):
-    response.set_cookie(name, value, max_age=int(signin.DEVICE_LIFETIME.total_seconds()), path=PATH,
+    response.set_cookie(cookie(name), value, max_age=int(signin.DEVICE_LIFETIME.total_seconds()), path=PATH,
                         secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Lax")
 
 
@@ -41,7 +47,7 @@ def remember(response, space):
 
 def _seen_ids():
     try:
-        seen = _seen_seal().loads(request.cookies.get(SEEN_COOKIE, ""))
+        seen = _seen_seal().loads(request.cookies.get(cookie(SEEN_COOKIE), ""))
     except BadData:
         return []
     return [i for i in seen if isinstance(i, int)] if isinstance(seen, list) else []

@@ -13,6 +13,7 @@ from ..models import (
     SUPERSEDED,
     USED,
     ActivationRequest,
+    EmailChange,
     LegacyTrustAnswer,
     Space,
     db,
@@ -88,6 +89,9 @@ def email_refusal(space_id, email, now):
     )
     if pending is not None:
         return CODE_ALREADY_SENT if pending.space_id == space_id else EMAIL_TAKEN
+    # Another space waiting to confirm this address as its new login (EP 5): taken too.
+    if EmailChange.pending(now).where((EmailChange.email == email) & (EmailChange.space != space_id)).exists():
+        return EMAIL_TAKEN
     return None
 
 
