@@ -68,7 +68,8 @@ def login_required(view):
         space = signed_in_space()
         if space is None:
             ended = "space_id" in session
-            sign_out()
+            if ended:
+                sign_out()  # a sign-in still waiting for its code is kept: it may be another tab's
             flash(ENDED if ended else SIGN_IN_FIRST, "info")
             # The page asked for comes back after sign-in (a GET only: a form's POST is not replayed).
             suite = request.full_path.rstrip("?") if request.method == "GET" else None

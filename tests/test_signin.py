@@ -194,7 +194,7 @@ def test_device_cookie_lasts_six_months_and_is_secure_when_configured(make_app):
     client = app.test_client()
     client.post("/connexion", data={"email": EMAIL, "password": BERNARD_PASSWORD})
     response = client.post("/connexion/code", data={"code": signin_code_of(app, EMAIL), "remember": "y"})
-    header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("espace_navigateur="))
+    header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("__Secure-espace_navigateur="))
     assert "Max-Age=15811200" in header and "Secure" in header and "HttpOnly" in header
     assert "Path=/connexion" in header and "SameSite=Lax" in header
 
