@@ -4,7 +4,7 @@ import logging
 from flask import (copy_current_request_context, current_app, has_request_context, make_response, redirect,
                    render_template, request, session)
 
-from .domain import activation, credentials, history, identity, signin
+from .domain import activation, credentials, credentials_change, history, identity, signin
 from .domain.clock import now
 from .domain.recap import html_to_pdf, recap_facts
 from .extensions import encryptor
@@ -18,6 +18,7 @@ LIMITS = {
     "answer_max": activation.TRUST_ANSWER_MAX,
     "code_length": activation.CODE_LENGTH,
     "code_validity_hours": activation.CODE_VALIDITY_HOURS,
+    "email_change_hours": credentials_change.CHANGE_VALIDITY_HOURS,
     "signin_code_digits": signin.CODE_DIGITS,
     "signin_code_minutes": signin.CODE_VALIDITY_MINUTES,
     "signin_code_tries": signin.MAX_TRIES,

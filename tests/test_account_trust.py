@@ -44,7 +44,7 @@ def outbox(app, recipient=None):
 
 
 def change_code(app, recipient=NEW):
-    return re.search(r"code de confirmation : (\w{12})", outbox(app, recipient)[-1].text_body).group(1)
+    return re.search(r"code de changement d'adresse : (\w{12})", outbox(app, recipient)[-1].text_body).group(1)
 
 
 def change_address(app, client, email=NEW):
@@ -185,7 +185,7 @@ def test_the_ep5_link_followed_signed_out_comes_back_after_the_password_and_the_
                                           "suite": path}).location.endswith("/connexion/code")
     done = walk.confirm(signin_code_of(app, BERNARD_EMAIL))
     assert done.status_code == 303 and done.location.endswith(path)
-    assert "code de confirmation" in plain(other.get(path)).lower()
+    assert "code de changement d'adresse" in plain(other.get(path)).lower()
 
 
 @pytest.mark.parametrize("suite", [

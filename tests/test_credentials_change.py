@@ -37,7 +37,7 @@ def confirmation_code(app, recipient=NEW):
     with app.app_context(), db.connection_context():
         message = (OutboxMessage.select().where(OutboxMessage.recipient == recipient)
                    .order_by(OutboxMessage.id.desc()).first())
-    return re.search(r"code de confirmation : (\w{12})", message.text_body).group(1)
+    return re.search(r"code de changement d'adresse : (\w{12})", message.text_body).group(1)
 
 
 def messages_to(app, recipient):
@@ -189,7 +189,7 @@ def test_a_wrong_code_is_refused(app):
     client = signed_in(app)
     ask(client)
     response = client.post("/espace/adresse-electronique/confirmation", data={"code": "abcdefghijkl"})
-    assert response.status_code == 422 and "Le code de confirmation est incorrect" in text(response)
+    assert response.status_code == 422 and "Le code de changement d'adresse est incorrect" in text(response)
     response = client.post("/espace/adresse-electronique/confirmation", data={"code": "abc"})
     assert response.status_code == 422 and "comporte 12 caractères" in text(response)
     assert login_email(app) == BERNARD_EMAIL

@@ -27,14 +27,14 @@ class EmailChangeForm(StepForm):
 
 class EmailConfirmForm(StepForm):
     code = StringField(
-        "Code de confirmation",
-        [required("Saisissez le code de confirmation reçu à la nouvelle adresse."),
-         at_most(40, "Le code de confirmation")],
+        "Code de changement d'adresse",
+        [required("Saisissez le code de changement d'adresse reçu à la nouvelle adresse."),
+         at_most(40, "Le code de changement d'adresse")],
     )
 
     def validate_code(self, field):
         if len(clean_code(field.data)) != CODE_LENGTH:
-            raise ValidationError(f"Le code de confirmation comporte {CODE_LENGTH} caractères.")
+            raise ValidationError(f"Le code de changement d'adresse comporte {CODE_LENGTH} caractères.")
 
 
 class PasswordChangeForm(StepForm):

@@ -22,18 +22,20 @@ from .throttle import Locked, Throttle
 # Shorter than the activation's 48 h: the holder is signed in and waiting for the message;
 # a day still covers a delayed mail or finishing the next morning.
 CHANGE_VALIDITY = timedelta(hours=24)
+CHANGE_VALIDITY_HOURS = int(CHANGE_VALIDITY.total_seconds() // 3600)
 
 WRONG_PASSWORD = "Le mot de passe actuel est incorrect."
 SAME_PASSWORD = "Le nouveau mot de passe doit être différent du mot de passe actuel."
 SAME_EMAIL = "Cette adresse électronique est déjà celle de votre espace : saisissez-en une autre."
 MAIL_FAILED = (
-    "Le courriel contenant le code de confirmation n'a pas pu être envoyé à la nouvelle adresse. "
+    "Le courriel contenant le code de changement d'adresse n'a pas pu être envoyé à la nouvelle adresse. "
     "Rien n'a été modifié : réessayez dans quelques minutes."
 )
-CODE_UNKNOWN = "Le code de confirmation est incorrect. Vérifiez le code reçu à la nouvelle adresse."
-CODE_USED = "Ce code de confirmation a déjà été utilisé : votre adresse électronique est déjà modifiée."
+CODE_UNKNOWN = ("Le code de changement d'adresse est incorrect. Vérifiez le code reçu à la nouvelle adresse, "
+                "en respectant les majuscules et les minuscules.")
+CODE_USED = "Ce code de changement d'adresse a déjà été utilisé : votre adresse électronique est déjà modifiée."
 CODE_EXPIRED = (
-    "Ce code de confirmation n'est plus valable (délai de 24 h dépassé ou nouvelle demande) : "
+    f"Ce code de changement d'adresse n'est plus valable (délai de {CHANGE_VALIDITY_HOURS} h dépassé ou nouvelle demande) : "
     "saisissez de nouveau la nouvelle adresse pour recevoir un nouveau code."
 )
 TAKEN_MEANWHILE = (
