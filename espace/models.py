@@ -81,10 +81,11 @@ class Space(BaseModel):
 
     @property
     def address_block(self):
-        """The professional address as printed: its lines, then « 75016 PARIS »."""
+        """The professional address as printed, as the fiche's recap: its lines, « 75016 PARIS »,
+        then « FRANCE » (every address here has a French postcode)."""
         lines = [line for line in self.address.splitlines() if line.strip()]
         last = f"{self.postcode} {self.city}".strip()
-        return lines + [last] if last else lines
+        return lines + [last, "FRANCE"] if last else lines
 
     @property
     def uses_password(self):

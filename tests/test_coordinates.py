@@ -161,3 +161,12 @@ def test_imported_addresses_are_split_into_lines_postcode_and_city(app):
     with app.app_context(), db.connection_context():
         lila = Space.by_number("20101670101919")
     assert (lila.address, lila.postcode, lila.city) == ("12, rue de Longchamp", "75016", "PARIS")
+
+
+def test_a_refused_trust_question_form_says_the_answer_must_be_typed_again(app):
+    client = signed_in(app)
+    response = client.post("/espace/coordonnees/question-de-confiance", data={
+        "question": "Votre sport préféré ?", "answer": "Voile", "current_password": "Mauvais2015PecheEnMer"})
+    page = text(response)
+    assert response.status_code == 422 and "Voile" not in page
+    assert "la réponse saisie n'est jamais réaffichée : saisissez-la de nouveau" in page.replace("&#39;", "'")

@@ -76,8 +76,8 @@ def test_address_lines_are_tidied():
     ("a\n\n\n\nb\nc\nd\n", None),  # empty lines do not count
     ("", "Saisissez le numéro et la voie de votre adresse professionnelle."),
     (" \n ", "Saisissez le numéro et la voie de votre adresse professionnelle."),
-    ("x" * 39, "Chaque ligne de l'adresse ne doit pas dépasser 38 caractères."),
-    ("ok\n" + "x" * 39, "Chaque ligne de l'adresse ne doit pas dépasser 38 caractères."),
+    ("x" * 39, f"La ligne 1 de l'adresse (« {'x' * 38}… ») compte 39 caractères : chaque ligne ne doit pas dépasser 38 caractères."),
+    ("ok\n" + "x" * 39, f"La ligne 2 de l'adresse (« {'x' * 38}… ») compte 39 caractères : chaque ligne ne doit pas dépasser 38 caractères."),
     ("a\nb\nc\nd\ne", "L'adresse ne doit pas dépasser 4 lignes (hors code postal et ville)."),
     ("12 rue\x07 de Longchamp", "L'adresse contient un caractère non imprimable."),
     ("ok\n12 rue\u200b", "L'adresse contient un caractère non imprimable."),
@@ -141,9 +141,9 @@ def test_one_block_addresses_are_split_keeping_what_cannot_be_parsed(text, lines
     assert coordinates.split_address(text) == {"address": lines, "postcode": postcode, "city": city}
 
 
-def test_the_address_block_ends_with_postcode_and_city(dbc):
+def test_the_address_block_ends_with_postcode_city_and_france(dbc):
     space = Space(address="12, rue de Longchamp\n\nBât. B", postcode="75016", city="PARIS")
-    assert space.address_block == ["12, rue de Longchamp", "Bât. B", "75016 PARIS"]
+    assert space.address_block == ["12, rue de Longchamp", "Bât. B", "75016 PARIS", "FRANCE"]
     assert Space(address="", postcode="", city="").address_block == []
     assert Space(address="Lieu-dit", postcode="", city="").address_block == ["Lieu-dit"]
 

@@ -52,5 +52,8 @@ def trust_question():
             credentials_changed(g.space)
             flash(coordinates.QUESTION_CHANGED, "success")
             return see_other(url_for("space.coordinates"))
-    form.answer.raw_data, form.answer.data = [], ""  # the answer is never sent back
-    return page("coordinates/trust_question.html", form)
+    # The answer is never sent back; a refused form says so rather than blanking it silently.
+    answer_cleared = bool(form.answer.data) and bool(form.errors)
+    form.answer.raw_data, form.answer.data = [], ""
+    return render_step("coordinates/trust_question.html", status=422 if form.errors else 200, form=form,
+                       answer_cleared=answer_cleared)

@@ -76,8 +76,10 @@ def lines_problem(raw):
         return "Saisissez le numéro et la voie de votre adresse professionnelle."
     if len(lines) > LINES_MAX:
         return f"L'adresse ne doit pas dépasser {LINES_MAX} lignes (hors code postal et ville)."
-    if any(len(line) > LINE_MAX for line in lines):
-        return f"Chaque ligne de l'adresse ne doit pas dépasser {LINE_MAX} caractères."
+    for number, line in enumerate(lines, 1):
+        if len(line) > LINE_MAX:
+            return (f"La ligne {number} de l'adresse (« {line[:LINE_MAX]}… ») compte {len(line)} caractères : "
+                    f"chaque ligne ne doit pas dépasser {LINE_MAX} caractères.")
     if any(not line.isprintable() for line in lines):
         return "L'adresse contient un caractère non imprimable."
     return None
