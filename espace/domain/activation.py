@@ -18,7 +18,7 @@ from ..models import (
     Space,
     db,
 )
-from .credentials import normalise_email
+from .credentials import clean_code, normalise_email
 from .events import emit
 from .errors import DeliveryFailed, Refused
 from .hashing import sha256_hex
@@ -61,10 +61,6 @@ CODE_EXPIRED = (
 
 def new_code():
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def clean_code(raw):
-    return "".join((raw or "").split())
 
 
 def expire_stale_requests(now):

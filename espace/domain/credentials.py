@@ -57,3 +57,17 @@ def password_strength(password):
         bool(re.search(p, password)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]")
     )
     return 1 + (classes >= 3) + (len(password) >= 24) + (len(password) >= 30 and classes == 4)
+
+
+SAME_PASSWORD = "Le nouveau mot de passe doit être différent du mot de passe actuel."
+
+
+def new_password_problem(password, current_hash, hasher):
+    """Why `password` cannot replace the current one (EP 5, EP 6), or None: the EP 4 rules, then
+    not the current password (one bcrypt check)."""
+    return password_problem(password) or (SAME_PASSWORD if hasher.check(password, current_hash) else None)
+
+
+def clean_code(raw):
+    """A code as typed or pasted from an e-mail, without its spaces: « 123 456 » → « 123456 »."""
+    return "".join((raw or "").split())

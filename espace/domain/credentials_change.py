@@ -12,7 +12,7 @@ from peewee import IntegrityError
 from ..models import EXPIRED, PENDING, SUPERSEDED, USED, EmailChange, Space, db
 from . import activation
 from .clock import french_datetime
-from .credentials import normalise_email, password_problem
+from .credentials import SAME_PASSWORD, new_password_problem, normalise_email, password_problem  # noqa: F401
 from .errors import DeliveryFailed, Refused
 from .events import emit
 from .hashing import sha256_hex
@@ -25,7 +25,6 @@ CHANGE_VALIDITY = timedelta(hours=24)
 CHANGE_VALIDITY_HOURS = int(CHANGE_VALIDITY.total_seconds() // 3600)
 
 WRONG_PASSWORD = "Le mot de passe actuel est incorrect."
-SAME_PASSWORD = "Le nouveau mot de passe doit être différent du mot de passe actuel."
 SAME_EMAIL = "Cette adresse électronique est déjà celle de votre espace : saisissez-en une autre."
 MAIL_FAILED = (
     "Le courriel contenant le code de changement d'adresse n'a pas pu être envoyé à la nouvelle adresse. "
@@ -77,12 +76,13 @@ def change_password(space_id, current, new, hasher, now):
     """A new password under the EP 4 rules, not the current one; the whole change: every other
     session ends (the session epoch rises: the caller's session takes the new value), every
     pending link and code dies, and the event is told. Returns the space."""
-    problem = password_problem(new)
+    rules = password_problem(new)  # before the current password is checked (and counted)
+    if rules:
+        raise Refused(rules, "password")
+    space = check_current_password(space_id, current, hasher, now)
+    problem = new_password_problem(new, space.password_hash, hasher)
     if problem:
         raise Refused(problem, "password")
-    space = check_current_password(space_id, current, hasher, now)
-    if hasher.check(new, space.password_hash):
-        raise Refused(SAME_PASSWORD, "password")
     password_hash = hasher.hash(new)
     with db.atomic():
         Space.update(password_hash=password_hash, session_epoch=Space.session_epoch + 1).where(

@@ -5,14 +5,11 @@ import unicodedata
 from datetime import date, timedelta
 
 from ..models import ACCESS_PASSWORD, LegacyTrustAnswer, Space, db
-from .clock import french_datetime
 from .errors import Refused
-from .throttle import Locked, Throttle
+from .trust import ANSWER_LOCK, ANSWER_THROTTLE, MAX_ANSWER_FAILURES, check_under_lock, lock_message  # noqa: F401
 
 NUMBER_DIGITS = 14
 NUMBER_RE = re.compile(f"[0-9]{{{NUMBER_DIGITS}}}")  # ASCII digits only: \d also matches other scripts
-MAX_ANSWER_FAILURES = 5
-ANSWER_LOCK = timedelta(hours=1)
 
 
 def clean_number(raw):
@@ -66,18 +63,6 @@ def hash_answers(answers, hasher):
     return hasher.hash_long(joined_answers(answers))
 
 
-def lock_message(until):
-    return (
-        "Par sécurité, les réponses aux questions de confiance de cet espace ne peuvent plus "
-        f"être vérifiées pour le moment, après {MAX_ANSWER_FAILURES} essais infructueux. "
-        f"Vous pourrez réessayer {french_datetime(until)} (heure de Paris)."
-    )
-
-
-ANSWER_THROTTLE = Throttle(Space.failed_answer_count, Space.answers_locked_until,
-                           MAX_ANSWER_FAILURES, ANSWER_LOCK)
-
-
 def legacy_answers_of(space):
     """The certificate space's three trust questions and their hashes, in the order asked."""
     return sorted(space.legacy_answers, key=lambda a: a.position)
@@ -89,27 +74,16 @@ def questions_of(space):
 
 def verify_trust_answers(space, answers, hasher, now):
     """All three must match; never say which one was wrong; attempts counted in the database."""
-    try:
-        attempt = ANSWER_THROTTLE.spend(space.id, now)
-    except Locked as locked:
-        raise Refused(lock_message(locked.until), event="answers_locked")
-    if space.legacy_answers_hash:
-        # One hash for the three: nothing can tell which answer was wrong.
-        matched = hasher.check_long(joined_answers(answers), space.legacy_answers_hash)
-    else:
-        matched = _check_each_answer(space, answers, hasher)
-    if matched:
-        ANSWER_THROTTLE.reset(space.id)
-        if not space.legacy_answers_hash:
-            _hash_together(space, answers, hasher)
-        return True
-    if attempt >= MAX_ANSWER_FAILURES:
-        raise Refused(lock_message(ANSWER_THROTTLE.lock_now(space.id, now)), event="answers_locked")
-    left = MAX_ANSWER_FAILURES - attempt
-    raise Refused(
-        "Les réponses saisies ne correspondent pas à celles enregistrées pour cet espace. "
-        f"Il vous reste {left} essai{'s' if left > 1 else ''} avant un blocage temporaire."
-    )
+    def matches():
+        if space.legacy_answers_hash:
+            # One hash for the three: nothing can tell which answer was wrong.
+            return hasher.check_long(joined_answers(answers), space.legacy_answers_hash)
+        return _check_each_answer(space, answers, hasher)
+
+    check_under_lock(space.id, now, matches)
+    if not space.legacy_answers_hash:
+        _hash_together(space, answers, hasher)
+    return True
 
 
 def _check_each_answer(space, answers, hasher):

@@ -10,14 +10,14 @@ from datetime import timedelta
 from peewee import IntegrityError
 
 from ..models import PENDING, SUPERSEDED, USED, PasswordReset, Space, db
-from .credentials import normalise_email
+from .credentials import SAME_PASSWORD, new_password_problem, normalise_email  # noqa: F401
 from .errors import Refused
 from . import login
 from .events import emit
 from .hashing import sha256_hex
 from .pending import end_pending
-from .identity import ANSWER_THROTTLE, MAX_ANSWER_FAILURES, lock_message, fold_trust_answer
-from .throttle import Locked
+from .identity import fold_trust_answer
+from .trust import check_under_lock
 
 TOKEN_BYTES = 32  # 256 bits from `secrets`: stored as SHA-256, a slow hash adds nothing
 LINK_VALIDITY = timedelta(hours=1)
@@ -40,7 +40,6 @@ NO_QUESTION = (
     "Cet espace n'a pas de question de confiance : le mot de passe ne peut pas être changé en "
     "ligne. Contactez l'assistance."
 )
-SAME_PASSWORD = "Le nouveau mot de passe doit être différent du mot de passe actuel."
 
 
 def new_token():
@@ -97,22 +96,9 @@ def verify_answer(space, answer, encryptor, now):
     """The space's trust answer, under the per-space lock shared with the three trust answers."""
     if not space.trust_question or space.trust_answer_encrypted is None:
         raise Refused(NO_QUESTION)
-    try:
-        attempt = ANSWER_THROTTLE.spend(space.id, now)
-    except Locked as locked:
-        raise Refused(lock_message(locked.until), "answer", event="answers_locked")
     expected = fold_trust_answer(encryptor.decrypt(space.trust_answer_encrypted)).encode()
-    if hmac.compare_digest(fold_trust_answer(answer).encode(), expected):
-        ANSWER_THROTTLE.reset(space.id)
-        return True
-    if attempt >= MAX_ANSWER_FAILURES:
-        raise Refused(lock_message(ANSWER_THROTTLE.lock_now(space.id, now)), "answer", event="answers_locked")
-    left = MAX_ANSWER_FAILURES - attempt
-    raise Refused(
-        "La réponse saisie ne correspond pas à celle enregistrée pour cet espace. "
-        f"Il vous reste {left} essai{'s' if left > 1 else ''} avant un blocage temporaire.",
-        "answer", event="reset_answer_failed",
-    )
+    return check_under_lock(space.id, now, lambda: hmac.compare_digest(fold_trust_answer(answer).encode(), expected),
+                            one_question=True, field="answer", failed_event="reset_answer_failed")
 
 
 def complete_reset(token_hash, password, hasher, now):
@@ -124,8 +110,9 @@ def complete_reset(token_hash, password, hasher, now):
     of the space on every worker and host.
     """
     reset = find_reset(token_hash, now)
-    if hasher.check(password, reset.space.password_hash):
-        raise Refused(SAME_PASSWORD, "password")
+    problem = new_password_problem(password, reset.space.password_hash, hasher)
+    if problem:
+        raise Refused(problem, "password")
     password_hash = hasher.hash(password)
     with db.atomic():
         claimed = (PasswordReset.update(state=USED, used_at=now)

@@ -15,6 +15,7 @@ from peewee import fn
 
 from ..models import PENDING, SUPERSEDED, USED, Device, SigninCode, Space, db
 from .clock import french_datetime
+from .credentials import clean_code
 from .errors import DeliveryFailed, Refused
 from .hashing import sha256_hex
 
@@ -60,11 +61,6 @@ MAIL_FAILED = (
 
 def new_code():
     return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
-
-
-def clean_code(raw):
-    """« 123 456 » as typed or pasted from the e-mail → « 123456 »."""
-    return "".join((raw or "").split())
 
 
 def code_digest(code, key):
