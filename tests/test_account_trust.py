@@ -300,3 +300,26 @@ def test_the_holder_is_told_once_when_the_login_starts_asking_the_captcha(app):
     notices = [m for m in outbox(app, BERNARD_EMAIL) if "Tentatives de connexion infructueuses" in m.subject]
     assert len(notices) == 1 and "Mot de passe oublié" in notices[0].text_body
     assert "votre espace n'a pas été ouvert" in notices[0].text_body
+
+
+# --- issue 14 §3: a stranger cannot lock the holder out ----------------------------------------------
+
+def test_a_strangers_hundred_failures_leave_the_remembered_browser_and_the_captcha_open(app):
+    holder = app.test_client()
+    walk = Walk(app, holder)
+    assert walk.login(BERNARD_EMAIL, BERNARD_PASSWORD, remember=True).location.endswith("/espace/")
+    holder.post("/deconnexion")
+    stranger = app.test_client()
+    for _ in range(100):
+        stranger.post("/connexion", data={"email": BERNARD_EMAIL, "password": "Mauvais2015PecheEnMer"})
+    asked = stranger.post("/connexion", data={"email": BERNARD_EMAIL, "password": BERNARD_PASSWORD})
+    assert asked.status_code == 422 and "recopiez aussi les caractères" in plain(asked)  # the precondition
+    # The remembered browser goes straight in with the password alone.
+    back = holder.post("/connexion", data={"email": BERNARD_EMAIL, "password": BERNARD_PASSWORD})
+    assert back.status_code == 303 and back.location.endswith("/espace/")
+    # Another browser of the holder gets in with the captcha.
+    other = app.test_client()
+    other.post("/connexion", data={"email": BERNARD_EMAIL, "password": BERNARD_PASSWORD})
+    from conftest import CAPTCHA
+    passed = other.post("/connexion", data={"email": BERNARD_EMAIL, "password": BERNARD_PASSWORD, "captcha": CAPTCHA})
+    assert passed.status_code == 303 and passed.location.endswith("/connexion/code")
