@@ -229,3 +229,43 @@ def test_render_wav_pauses_are_quiet():
 def test_render_wav_rejects_characters_without_voice(text):
     with pytest.raises(ValueError):
         captcha.render_wav(text)
+
+
+# --- the blueprint: URLs, the challenge's cookie ------------------------------------------
+
+
+@pytest.mark.parametrize("method, old, new", [
+    ("GET", "/activation/captcha.png?v=1", "/captcha/image.png?v=1"),
+    ("GET", "/activation/captcha.wav", "/captcha/extrait-sonore.wav"),
+    ("POST", "/activation/captcha", "/captcha/changer"),
+])
+def test_the_old_urls_lead_to_the_captcha_blueprint(client, method, old, new):
+    response = client.open(old, method=method)
+    assert response.status_code == 308 and response.location == new  # 308 keeps the POST
+
+
+def test_both_forms_show_the_one_captcha_block(client):
+    for url in ("/activation/", "/mot-de-passe-oublie"):
+        page = client.get(url).get_data(as_text=True)
+        assert re.search(r'src="/captcha/image\.png\?v=\w+"', page) and 'hx-post="/captcha/changer"' in page
+
+
+def test_the_cookie_holds_the_text_encrypted_and_short_lived(client, app):
+    from espace.captcha.challenge import COOKIE
+
+    response = client.get("/activation/")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith(COOKIE + "="))
+    assert "KAWRTY" not in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert f"Max-Age={app.config['CAPTCHA_TTL_SECONDS']}" in cookie
+
+
+def test_a_damaged_cookie_gets_a_new_challenge_and_is_never_passed(client, app):
+    from espace.captcha.challenge import COOKIE
+
+    client.get("/activation/")
+    token = client.get_cookie(COOKIE).value
+    client.set_cookie(COOKIE, token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB"))
+    response = client.post("/mot-de-passe-oublie", data={"email": "toto321@toto.toto", "captcha": "KAWRTY"})
+    response.close()
+    assert response.status_code == 422
+    assert client.get("/captcha/image.png").status_code == 200 and client.get_cookie(COOKIE).value != token
