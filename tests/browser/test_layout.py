@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import BERNARD, BERNARD_PASSWORD
+from playwright.sync_api import expect
 
 from espace.domain import history
 from espace.domain.clock import now
@@ -92,3 +93,17 @@ def test_no_token_is_broken_on_any_page_of_the_space(page, live):
     for kind in ("date", "heure", "IPv4", "IPv6"):
         assert measured[("/espace/historique", kind)] >= len(WIDTHS), kind
     assert broken == [], "\n".join(broken)
+
+
+def test_the_history_on_a_phone_reads_as_labelled_lines_and_axe_finds_nothing(page, live, scan):
+    add_history(live.app)
+    sign_in(page, "toto321@toto.toto", BERNARD_PASSWORD)
+    page.set_viewport_size({"width": 320, "height": 900})
+    page.goto("/espace/historique")
+    cell = page.get_by_role("cell", name="2001:db8:abcd:1234:x")
+    # Each value under its label, on lines of its own (not four columns).
+    assert cell.evaluate("td => getComputedStyle(td).display") == "grid"
+    assert cell.evaluate("td => getComputedStyle(td, '::before').content").startswith('"Adresse IP"')
+    # The table keeps its headers for screen readers: the column header still names the cell.
+    expect(page.get_by_role("columnheader", name="Adresse IP (tronquée)")).to_have_count(1)
+    assert scan(page, "historique-320") == []
