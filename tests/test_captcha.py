@@ -269,3 +269,22 @@ def test_a_damaged_cookie_gets_a_new_challenge_and_is_never_passed(client, app):
     response.close()
     assert response.status_code == 422
     assert client.get("/captcha/image.png").status_code == 200 and client.get_cookie(COOKIE).value != token
+
+
+def test_twenty_answers_at_once_to_one_challenge_pass_once(app):
+    """The spent record is claimed atomically (O_EXCL on disk, SET NX in Redis), whatever the shape."""
+    import threading
+
+    store, start, results = app.extensions["espace.captcha_spent"], threading.Barrier(20), []
+
+    def answer():
+        start.wait()
+        results.append(store.claim("0123456789abcdef", app.config["CAPTCHA_TTL_SECONDS"]))
+
+    threads = [threading.Thread(target=answer) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 19 + [True]
+    assert store.is_spent("0123456789abcdef") and not store.is_spent("fedcba9876543210")
