@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from captcha.audio import AudioCaptcha  # noqa: E402
 
-from espace import captcha  # noqa: E402
+from espace.captcha import media as captcha  # noqa: E402
 
 
 def mean_ms(fn, texts):

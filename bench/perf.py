@@ -187,8 +187,8 @@ def pages_and_steps(url, database_url, procedures, n):
         step("GET `/opter/validation`", "GET", "/opter/validation", repeat=many)
         code = code_for(database_url, email)
         step("GET `/activation/`", "GET", "/activation/", repeat=many)
-        step("GET `/activation/captcha.png`", "GET", "/activation/captcha.png", repeat=many)
-        step("GET `/activation/captcha.wav`", "GET", "/activation/captcha.wav", repeat=many)
+        step("GET `/captcha/image.png`", "GET", "/captcha/image.png", repeat=many)
+        step("GET `/captcha/extrait-sonore.wav`", "GET", "/captcha/extrait-sonore.wav", repeat=many)
         step("POST `/activation/`", "POST", "/activation/", {"code": code, "captcha": CAPTCHA}, 303)
         step("GET `/activation/identifiants`", "GET", "/activation/identifiants", repeat=many)
         step("POST `/activation/identifiants`", "POST", "/activation/identifiants", {"email": email}, 303)
@@ -259,7 +259,7 @@ def procedure_cpu(url, database_url, first, count):
                                              "password_confirm": PASSWORD}),
             ("GET", "/opter/question", None),
             ("POST", "/opter/question", {"question": "Votre sport préféré ?", "answer": "Équitation"}),
-            ("GET", "/opter/validation", None), ("GET", "/activation/", None), ("GET", "/activation/captcha.png", None),
+            ("GET", "/opter/validation", None), ("GET", "/activation/", None), ("GET", "/captcha/image.png", None),
             ("POST", "/activation/", "code"), ("GET", "/activation/identifiants", None),
             ("POST", "/activation/identifiants", {"email": email}), ("GET", "/activation/recapitulatif", None),
             ("GET", "/activation/recapitulatif.pdf", None), ("GET", "/connexion", None),
@@ -286,7 +286,7 @@ IN_PROCESS = r"""
 import io, json, statistics, time
 from jinja2 import Environment, FileSystemLoader
 from PIL import Image
-from espace import captcha
+from espace.captcha import media as captcha
 from espace.domain.recap import html_to_pdf
 
 def medians(fn, n=30):
@@ -318,7 +318,7 @@ def captcha_and_pdf(root, env, rows):
                           check=True)
     in_process = json.loads(done.stdout.strip().splitlines()[-1])
     http_ms = {label: statistics.median(samples[0]) * 1000 for label, samples in rows.samples.items()}
-    paths = ["GET `/activation/captcha.png`", "GET `/activation/captcha.wav`", "GET `/activation/recapitulatif.pdf`"]
+    paths = ["GET `/captcha/image.png`", "GET `/captcha/extrait-sonore.wav`", "GET `/activation/recapitulatif.pdf`"]
     lines = ["\n### Captcha and recap PDF (medians)\n",
              "| what | CPU ms in process | wall ms in process | worker CPU ms for the whole request |",
              "| --- | --- | --- | --- |"]

@@ -8,8 +8,9 @@ from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
-from . import assets, availability, captcha, cli, events, logs
+from . import assets, availability, cli, events, logs
 from . import csrf as csrf_checks
+from .captcha.media import ALPHABET as CAPTCHA_ALPHABET
 from .config import Config, cookie_name, production_problems
 from .database import ensure_connection, migrate, open_database, startup_lock
 from .domain.clock import french_date, french_datetime
@@ -33,7 +34,7 @@ CSP = (
 
 
 # Pages of a procedure or of a space: never kept by a browser or proxy cache.
-PRIVATE_BLUEPRINTS = ("option", "activation", "space", "history", "auth", "outbox",
+PRIVATE_BLUEPRINTS = ("option", "activation", "captcha", "space", "history", "auth", "outbox",
                       "credentials_change", "coordinates", "reset")
 
 
@@ -92,8 +93,8 @@ def create_app(test_config=None):
 def check_production(config):
     problems = production_problems(config)
     test_text = config["CAPTCHA_TEST_TEXT"]
-    if test_text and not all(c in captcha.ALPHABET for c in test_text):
-        problems.append(f"CAPTCHA_TEST_TEXT must use only the letters {captcha.ALPHABET}")
+    if test_text and not all(c in CAPTCHA_ALPHABET for c in test_text):
+        problems.append(f"CAPTCHA_TEST_TEXT must use only the letters {CAPTCHA_ALPHABET}")
     if problems:
         raise RuntimeError("refusing to start: " + "; ".join(problems))
 
@@ -164,6 +165,7 @@ def prepare_database(app):
 def register_blueprints(app):
     from .activation.routes import bp as activation_bp
     from .auth.routes import bp as auth_bp
+    from .captcha.routes import bp as captcha_bp
     from .coordinates.routes import bp as coordinates_bp
     from .credentials_change.routes import bp as credentials_change_bp
     from .health.routes import bp as health_bp
@@ -173,7 +175,7 @@ def register_blueprints(app):
     from .reset.routes import bp as reset_bp
     from .space.routes import bp as space_bp
 
-    for bp in (pages_bp, option_bp, activation_bp, auth_bp, space_bp, history_bp, health_bp,
+    for bp in (pages_bp, option_bp, activation_bp, captcha_bp, auth_bp, space_bp, history_bp, health_bp,
                credentials_change_bp, coordinates_bp, reset_bp):
         app.register_blueprint(bp)
     if app.config["ESPACE_ENV"] in ("development", "testing"):

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Generate the French voice samples used by the audio captcha (espace/captcha.py).
+# Generate the French voice samples used by the audio captcha (espace/captcha/media.py).
 #
 # Output layout (the one captcha.audio.AudioCaptcha(voicedir=...) expects, and
-# the one espace/captcha.py reads):
+# the one espace/captcha/media.py reads):
 #
 #     espace/captcha_voices/fr/<CHAR>/<variant>.wav
 #
@@ -14,7 +14,7 @@
 # Requirements: espeak-ng and sox (Debian packages "espeak-ng" and "sox").
 #
 # Usage:
-#     scripts/make_captcha_voices.sh            # alphabet read from espace/captcha.py
+#     scripts/make_captcha_voices.sh            # alphabet read from espace/captcha/media.py
 #     scripts/make_captcha_voices.sh AEHK       # explicit alphabet (A-Z only)
 #
 # Environment: CAPTCHA_VOICES_DIR overrides the output directory.
@@ -30,8 +30,8 @@ OUT="${CAPTCHA_VOICES_DIR:-$ROOT/espace/captcha_voices/fr}"
 if [[ $# -ge 1 ]]; then
     ALPHABET="$1"
 else
-    # Single source of truth: the ALPHABET = "..." line of espace/captcha.py.
-    ALPHABET="$(sed -n 's/^ALPHABET = "\([A-Z]*\)".*/\1/p' "$ROOT/espace/captcha.py")"
+    # Single source of truth: the ALPHABET = "..." line of espace/captcha/media.py.
+    ALPHABET="$(sed -n 's/^ALPHABET = "\([A-Z]*\)".*/\1/p' "$ROOT/espace/captcha/media.py")"
 fi
 if [[ ! "$ALPHABET" =~ ^[A-Z]+$ ]]; then
     echo "error: alphabet must be non-empty and made of A-Z only (got '$ALPHABET')" >&2

@@ -288,3 +288,12 @@ class Forgotten:
 @pytest.fixture
 def forgotten(app, client):
     return Forgotten(app, client)
+
+
+def captcha_of(client):
+    """The captcha challenge this client's cookie holds (what its image shows), or None."""
+    from espace.captcha import challenge
+
+    cookie = client.get_cookie(challenge.COOKIE)
+    with client.application.test_request_context():
+        return challenge.unseal(cookie.value) if cookie else None

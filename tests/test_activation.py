@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from pypdf import PdfReader
 
-from conftest import CAPTCHA, LILA, PASSWORD, Walk, plain, text
-from espace import captcha
+from conftest import CAPTCHA, LILA, PASSWORD, Walk, captcha_of, plain, text
+from espace.captcha import media as captcha
 from espace.models import ACCESS_CERTIFICATE, ACCESS_PASSWORD, Space, db
 
 
@@ -37,15 +37,14 @@ def test_reachable_from_login_page_and_validation_page(client, walk):
 
 def test_captcha_image_and_audio_have_the_same_text(client, app):
     client.get("/activation/")
-    image = client.get("/activation/captcha.png")
+    image = client.get("/captcha/image.png")
     assert image.status_code == 200 and image.mimetype == "image/png" and image.data[:8] == b"\x89PNG\r\n\x1a\n"
-    audio = client.get("/activation/captcha.wav")
+    audio = client.get("/captcha/extrait-sonore.wav")
     assert audio.mimetype == "audio/wav"
     with wave.open(io.BytesIO(audio.data)) as wav:
         assert wav.getframerate() == 8000 and wav.getnchannels() == 1
         assert 2 < wav.getnframes() / wav.getframerate() < 20
-    with client.session_transaction() as s:
-        assert s["captcha"]["text"] == CAPTCHA  # both were made from this one challenge
+    assert captcha_of(client).text == CAPTCHA  # both were made from this one challenge
 
 
 def test_ecouter_l_extrait_sonore_plays_in_the_browser_and_can_still_be_downloaded(client):
@@ -65,8 +64,7 @@ def test_captcha_is_random_without_the_test_value(make_app):
     for _ in range(3):
         c = app.test_client()
         c.get("/activation/")
-        with c.session_transaction() as s:
-            texts.add(s["captcha"]["text"])
+        texts.add(captcha_of(c).text)
     assert len(texts) == 3
 
 
@@ -79,21 +77,20 @@ def captcha_texts(make_app, monkeypatch):
 
 
 def captcha_text(client):
-    with client.session_transaction() as s:
-        return s["captcha"]["text"]
+    return captcha_of(client).text
 
 
 def test_changer_l_image_gives_a_new_text(captcha_texts):
     c = captcha_texts.test_client()
     c.get("/activation/")
     assert captcha_text(c) == "AAAAAA"
-    c.post("/activation/captcha")
+    c.post("/captcha/changer")
     assert captcha_text(c) == "EEEEEE"
 
 
 def test_changer_l_image_with_htmx_replaces_only_the_captcha(htmx):
     htmx.get("/activation/")
-    response = htmx.post("/activation/captcha")
+    response = htmx.post("/captcha/changer")
     page = text(response)
     assert 'id="captcha-block"' in page and 'id="wizard"' not in page and "<html" not in page
 

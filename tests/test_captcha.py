@@ -1,4 +1,4 @@
-"""Tests of espace/captcha.py: alphabet, texts, PNG image and French WAV audio."""
+"""Tests of espace/captcha/media.py: alphabet, texts, PNG image and French WAV audio."""
 import io
 import re
 import string
@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 
 try:
-    from espace import captcha
+    from espace.captcha import media as captcha
 except ModuleNotFoundError:  # pytest run without the project root on sys.path
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from espace import captcha
+    from espace.captcha import media as captcha
 
 
 # Characters that must never appear together in the alphabet, because they
@@ -153,7 +153,7 @@ def test_render_png_is_a_png():
 
 def test_the_page_shows_the_image_at_half_its_size(client):
     page = client.get("/activation/").get_data(as_text=True)
-    assert re.search(r'<img src="/activation/captcha\.png[^"]*" width="240" height="80"', page)
+    assert re.search(r'<img src="/captcha/image\.png\?v=\w+" width="240" height="80"', page)
 
 
 def test_render_png_has_dark_text_on_light_background():
@@ -229,3 +229,62 @@ def test_render_wav_pauses_are_quiet():
 def test_render_wav_rejects_characters_without_voice(text):
     with pytest.raises(ValueError):
         captcha.render_wav(text)
+
+
+# --- the blueprint: URLs, the challenge's cookie ------------------------------------------
+
+
+@pytest.mark.parametrize("method, old, new", [
+    ("GET", "/activation/captcha.png?v=1", "/captcha/image.png?v=1"),
+    ("GET", "/activation/captcha.wav", "/captcha/extrait-sonore.wav"),
+    ("POST", "/activation/captcha", "/captcha/changer"),
+])
+def test_the_old_urls_lead_to_the_captcha_blueprint(client, method, old, new):
+    response = client.open(old, method=method)
+    assert response.status_code == 308 and response.location == new  # 308 keeps the POST
+
+
+def test_both_forms_show_the_one_captcha_block(client):
+    for url in ("/activation/", "/mot-de-passe-oublie"):
+        page = client.get(url).get_data(as_text=True)
+        assert re.search(r'src="/captcha/image\.png\?v=\w+"', page) and 'hx-post="/captcha/changer"' in page
+
+
+def test_the_cookie_holds_the_text_encrypted_and_short_lived(client, app):
+    from espace.captcha.challenge import COOKIE
+
+    response = client.get("/activation/")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith(COOKIE + "="))
+    assert "KAWRTY" not in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert f"Max-Age={app.config['CAPTCHA_TTL_SECONDS']}" in cookie
+
+
+def test_a_damaged_cookie_gets_a_new_challenge_and_is_never_passed(client, app):
+    from espace.captcha.challenge import COOKIE
+
+    client.get("/activation/")
+    token = client.get_cookie(COOKIE).value
+    client.set_cookie(COOKIE, token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB"))
+    response = client.post("/mot-de-passe-oublie", data={"email": "toto321@toto.toto", "captcha": "KAWRTY"})
+    response.close()
+    assert response.status_code == 422
+    assert client.get("/captcha/image.png").status_code == 200 and client.get_cookie(COOKIE).value != token
+
+
+def test_twenty_answers_at_once_to_one_challenge_pass_once(app):
+    """The spent record is claimed atomically (O_EXCL on disk, SET NX in Redis), whatever the shape."""
+    import threading
+
+    store, start, results = app.extensions["espace.captcha_spent"], threading.Barrier(20), []
+
+    def answer():
+        start.wait()
+        results.append(store.claim("0123456789abcdef", app.config["CAPTCHA_TTL_SECONDS"]))
+
+    threads = [threading.Thread(target=answer) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 19 + [True]
+    assert store.is_spent("0123456789abcdef") and not store.is_spent("fedcba9876543210")

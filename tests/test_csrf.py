@@ -7,7 +7,7 @@ import pytest
 from conftest import BERNARD_PASSWORD, LILA, LILA_ANSWERS
 
 POSTS = ["/opter/numero", "/opter/verification", "/opter/identifiants", "/opter/question", "/opter/quitter",
-         "/activation/", "/activation/captcha", "/activation/identifiants", "/connexion", "/connexion/code",
+         "/activation/", "/captcha/changer", "/activation/identifiants", "/connexion", "/connexion/code",
          "/connexion/quitter", "/deconnexion"]
 OURS = {"Origin": "http://localhost"}  # what a browser sends with a form of ours
 BERNARD_LOGIN = {"email": "toto321@toto.toto", "password": BERNARD_PASSWORD}

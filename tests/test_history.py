@@ -130,7 +130,9 @@ def test_a_table_with_caption_headers_date_and_paris_time(walk, client):
     assert "<caption>Opérations des 12 derniers mois</caption>" in page
     for header in ("Date", "Heure (heure de Paris)", "Opération", "Adresse IP (tronquée)"):
         assert f'<th scope="col">{header}</th>' in page
-    assert "<td>01/07/2026</td><td>18h05</td><td>Connexion</td><td>203.0.113.x</td>" in page
+    assert ('<td data-label="Date"><span class="token">01/07/2026</span></td>'
+            '<td data-label="Heure"><span class="token">18h05</span></td><td data-label="Opération">Connexion</td>'
+            '<td data-label="Adresse IP"><span class="token">203.0.113.x</span></td>') in page
 
 
 def test_full_page_and_htmx_fragment(walk, client, app):

@@ -3,11 +3,11 @@ import html
 import re
 
 import pytest
-from conftest import (BERNARD_EMAIL, BERNARD_PASSWORD, CAPTCHA, NEW_PASSWORD, Forgotten, Walk, last_message,
-                      link_from)
+from conftest import (BERNARD_EMAIL, BERNARD_PASSWORD, CAPTCHA, NEW_PASSWORD, Forgotten, Walk, captcha_of,
+                      last_message, link_from)
 
 from espace.access import ENDED
-from espace.challenge import WRONG
+from espace.captcha.challenge import COOKIE, WRONG
 from espace.domain.errors import DeliveryFailed
 from espace.domain.reset import LINK_UNKNOWN, SAME_PASSWORD
 from espace.models import Event, OutboxMessage, PasswordReset, Space, db
@@ -122,23 +122,24 @@ def test_the_first_step_refuses_with_a_message(app, client, data, message):
 
 def test_a_wrong_captcha_spends_the_image(client):
     client.get(START)
+    spent = client.get_cookie(COOKIE).value
     client.post(START, data={"email": BERNARD_EMAIL, "captcha": "XXXXXX"}).close()
-    # The right text of the spent image is refused: a new one was issued.
-    with client.session_transaction() as session:
-        session["captcha"] = {**session["captcha"], "text": "TTTTTT"}
-    assert client.post(START, data={"email": BERNARD_EMAIL, "captcha": CAPTCHA}).status_code == 422
+    assert client.get_cookie(COOKIE).value != spent  # a new image was issued
+    # The right text of the spent image, its cookie put back, is refused.
+    client.set_cookie(COOKIE, spent)
+    response = client.post(START, data={"email": BERNARD_EMAIL, "captcha": CAPTCHA})
+    response.close()
+    assert response.status_code == 422 and WRONG in text(response)
 
 
 def test_change_the_image_without_javascript_keeps_the_address(client):
     client.get(START)
-    with client.session_transaction() as session:
-        before = session["captcha"]["issued"]
+    before = captcha_of(client).nonce
     response = client.post(START, data={"email": BERNARD_EMAIL, "captcha": "ABC", "action": "changer"})
     assert response.status_code == 200
     page = text(response)
     assert f'value="{BERNARD_EMAIL}"' in page and 'value="ABC"' not in page
-    with client.session_transaction() as session:
-        assert session["captcha"]["issued"] != before
+    assert captcha_of(client).nonce != before
 
 
 def test_clear_empties_the_step(client):

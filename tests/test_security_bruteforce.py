@@ -179,7 +179,7 @@ def test_past_the_threshold_the_login_asks_the_captcha_whatever_the_client_addre
         client, asked = login(right, "198.51.100.1")
         # Not refused: asked for the captcha too, with the password.
         assert asked.status_code == 422 and "recopiez aussi les caractères de l'image" in plain(asked)
-        assert 'name="captcha"' in plain(asked) and "/captcha.png" in plain(asked)
+        assert 'name="captcha"' in plain(asked) and "/captcha/image.png" in plain(asked)
         done = client.post("/connexion", data={**right, "captcha": CAPTCHA})
         assert done.status_code == 303 and done.location.endswith("/connexion/code")
     with time_machine.travel(T0 + CAPTCHA_PERIOD + timedelta(seconds=1), tick=False):

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from conftest import BERNARD_PASSWORD, LILA, PASSWORD, Walk, log_in, plain, signed_in
 
-from espace import captcha
+from espace.captcha import media as captcha
 from espace.domain.activation import CODE_EXPIRED, CODE_VALIDITY
 from espace.models import ACCESS_CERTIFICATE, ACCESS_PASSWORD, Space, db
 
@@ -89,15 +89,15 @@ def test_a_solved_captcha_cannot_be_used_again(texts):
     assert access_of_lila(app) == ACCESS_CERTIFICATE
 
 
-def test_replaying_the_old_session_cookie_does_not_bring_the_captcha_back(texts):
-    """With state in a signed cookie, the copy would still hold AAAAAA; on the server it is gone."""
+def test_replaying_the_old_captcha_cookie_does_not_bring_the_captcha_back(texts):
+    """The copy of the cookie still holds AAAAAA; the server remembers that it was answered."""
     app, code = texts
     client = app.test_client()
     client.get("/activation/")  # AAAAAA
-    copy = client.get_cookie("espace_session").value
+    copy = client.get_cookie("espace_captcha").value
     client.post("/activation/", data={"code": "AbcdefGhijkl", "captcha": "AAAAAA"})
     replay = app.test_client()
-    replay.set_cookie("espace_session", copy)
+    replay.set_cookie("espace_captcha", copy)
     response = replay.post("/activation/", data={"code": code, "captcha": "AAAAAA"})
     assert response.status_code == 422 and "ne correspondent pas" in plain(response)
 

@@ -245,7 +245,7 @@ def test_any_input_to_the_address_step_of_activation(make_app):
     "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "multipart/form-data",
     "text/plain", "application/json", "application/x-www-form-urlencoded; charset=latin-1"]),
     path=st.sampled_from([f[0] for f in FORMS.values()] + ["/activation/identifiants", "/opter/quitter",
-                                                           "/activation/captcha", "/deconnexion"]))
+                                                           "/captcha/changer", "/deconnexion"]))
 def test_any_raw_body_to_any_form(app, body, content_type, path):
     response = app.test_client().post(path, data=body, content_type=content_type)
     assert response.status_code < 500
@@ -254,7 +254,7 @@ def test_any_raw_body_to_any_form(app, body, content_type, path):
 
 ROUTES = ["/", "/connexion", "/connexion/code", "/connexion/quitter", "/deconnexion", "/opter/", "/opter/numero", "/opter/verification",
           "/opter/identifiants", "/opter/question", "/opter/validation", "/opter/quitter", "/activation/",
-          "/activation/captcha", "/activation/captcha.png", "/activation/identifiants",
+          "/captcha/changer", "/captcha/image.png", "/activation/identifiants",
           "/activation/recapitulatif", "/activation/recapitulatif.pdf", "/espace/", "/espace/coordonnees",
           "/espace/adresse-electronique", "/espace/adresse-electronique/confirmation",
           "/espace/adresse-electronique/modifiee", "/espace/adresse-electronique/quitter", "/espace/mot-de-passe",
@@ -279,7 +279,7 @@ def test_any_query_string(app, query):
     client = app.test_client()
     for route in ("/opter/numero", "/activation/", "/connexion"):
         check(client.get(route, query_string=query), list(query.items()))
-    assert client.get("/activation/captcha.png", query_string=query).mimetype == "image/png"
+    assert client.get("/captcha/image.png", query_string=query).mimetype == "image/png"
     EXAMPLES_RUN["query-strings"] = EXAMPLES_RUN.get("query-strings", 0) + 1
 
 

@@ -58,7 +58,7 @@ def test_every_page_has_the_protective_headers(app, url):
     assert "Strict-Transport-Security" not in h  # plain HTTP: HSTS would be meaningless
 
 
-@pytest.mark.parametrize("url", PRIVATE + ["/activation/captcha.png", "/activation/captcha.wav"])
+@pytest.mark.parametrize("url", PRIVATE + ["/captcha/image.png", "/captcha/extrait-sonore.wav"])
 def test_procedure_and_space_pages_are_never_stored(app, url):
     assert page(app, url).headers["Cache-Control"] == "no-store"
 

@@ -68,3 +68,19 @@ def test_leaving_the_procedure_makes_a_visitor_again(app, client):
     assert "Vous avez quitté la procédure" in response.get_data(as_text=True)
     assert stored_sessions(app) == 0
     assert any("Expires=Thu, 01 Jan 1970" in c for c in session_cookies(response))  # cookie removed
+
+
+def test_a_visitors_notice_reaches_the_next_page_without_a_stored_session(app, client):
+    """« Veuillez compléter les étapes dans l'ordre »: carried by a signed cookie, shown once, then gone."""
+    response = client.get("/opter/verification")
+    assert response.status_code == 303 and not session_cookies(response)
+    assert client.get_cookie("espace_notice") is not None and stored_sessions(app) == 0
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Veuillez compléter les étapes dans l" in page
+    assert client.get_cookie("espace_notice") is None and stored_sessions(app) == 0
+    assert "Veuillez compléter" not in client.get("/opter/numero").get_data(as_text=True)
+
+
+def test_a_forged_notice_is_not_shown(app, client):
+    client.set_cookie("espace_notice", '[["info", "Appelez le 0899 000 000"]]')
+    assert "0899" not in client.get("/").get_data(as_text=True)

@@ -1,13 +1,13 @@
 """« Activez votre espace / vos services »: code + captcha, connection address, recap."""
-from flask import Blueprint, Response
+from flask import Blueprint
 
-from .. import captcha, challenge
+from ..captcha import challenge
 from ..domain import activation
 from ..domain.clock import now
 from ..domain.errors import Refused
 from ..extensions import encryptor, failed, limiter, rate
 from ..models import Space
-from ..web import pressed, recap_pdf_response, render_step
+from ..web import pressed, recap_pdf_response
 from ..wizard import Wizard
 from .forms import CodeForm, ConnectionEmailForm
 
@@ -43,27 +43,6 @@ def code():
     if form.errors:
         challenge.renew()  # a refused attempt spends its image
     return wizard.render("activation/code.html", 1, form, captcha_v=challenge.version())
-
-
-@bp.route("/captcha", methods=["POST"])
-def change_captcha():
-    """« Changer l'image » with htmx: only the captcha block is replaced."""
-    return render_step("activation/_captcha.html", captcha_v=challenge.renew())
-
-
-@bp.route("/captcha.png")
-def captcha_image():
-    return Response(captcha.render_png(challenge.current()["text"]), mimetype="image/png",
-                    headers={"Cache-Control": "no-store"})
-
-
-@bp.route("/captcha.wav")
-def captcha_audio():
-    return Response(
-        captcha.render_wav(challenge.current()["text"]), mimetype="audio/wav",
-        headers={"Cache-Control": "no-store",
-                 "Content-Disposition": 'inline; filename="extrait-sonore.wav"'},
-    )
 
 
 @bp.route("/identifiants", methods=["GET", "POST"])

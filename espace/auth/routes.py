@@ -1,7 +1,7 @@
 """« Connexion à mon espace professionnel »: password, e-mailed code, remembered browsers, logout."""
 from flask import Blueprint, current_app, flash, make_response, request, url_for
 
-from .. import challenge
+from ..captcha import challenge
 from ..access import safe_return_path, sign_in, sign_out, signed_in_space
 from ..domain import signin
 from ..domain.clock import french_datetime, now

@@ -9,8 +9,8 @@ from functools import partial
 
 from flask import Blueprint, flash, request, url_for
 
-from .. import challenge
 from ..access import sign_out
+from ..captcha import challenge
 from ..database import ensure_connection
 from ..domain import reset
 from ..domain.clock import now
