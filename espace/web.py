@@ -4,7 +4,7 @@ import logging
 from flask import (copy_current_request_context, current_app, has_request_context, make_response, redirect,
                    render_template, request, session)
 
-from .domain import activation, credentials, credentials_change, history, identity, signin
+from .domain import activation, coordinates, credentials, credentials_change, history, identity, signin
 from .domain.clock import now
 from .domain.recap import html_to_pdf, recap_facts
 from .extensions import encryptor
@@ -19,6 +19,11 @@ LIMITS = {
     "code_length": activation.CODE_LENGTH,
     "code_validity_hours": activation.CODE_VALIDITY_HOURS,
     "email_change_hours": credentials_change.CHANGE_VALIDITY_HOURS,
+    "address_line_max": coordinates.LINE_MAX,
+    "address_lines_max": coordinates.LINES_MAX,
+    "postcode_digits": coordinates.POSTCODE_DIGITS,
+    "city_max": coordinates.CITY_MAX,
+    "history_months": history.KEPT_MONTHS,
     "signin_code_digits": signin.CODE_DIGITS,
     "signin_code_minutes": signin.CODE_VALIDITY_MINUTES,
     "signin_code_tries": signin.MAX_TRIES,

@@ -44,7 +44,7 @@ EMAIL_TAKEN = (
     "choisissez-en une autre."
 )
 CODE_ALREADY_SENT = (
-    "Un code d'activation a déjà été envoyé à cette adresse il y a moins de 48 h : "
+    f"Un code d'activation a déjà été envoyé à cette adresse il y a moins de {CODE_VALIDITY_HOURS} h : "
     "utilisez-le pour activer votre espace, ou choisissez une autre adresse."
 )
 MAIL_FAILED = (
@@ -54,7 +54,7 @@ MAIL_FAILED = (
 CODE_UNKNOWN = "Le code d'activation est incorrect. Vérifiez le code reçu par courriel."
 CODE_USED = "Ce code d'activation a déjà été utilisé : votre espace est activé, connectez-vous."
 CODE_EXPIRED = (
-    "Ce code d'activation n'est plus valable (délai de 48 h dépassé ou nouvelle demande) : "
+    f"Ce code d'activation n'est plus valable (délai de {CODE_VALIDITY_HOURS} h dépassé ou nouvelle demande) : "
     "vous devez reprendre la procédure au début pour recevoir un nouveau code."
 )
 

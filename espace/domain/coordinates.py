@@ -28,7 +28,8 @@ PHONE_INPUT_MAX = 30
 LINE_MAX = 38
 LINES_MAX = 4
 CITY_MAX = 32
-POSTCODE_RE = re.compile(r"[0-9]{5}")
+POSTCODE_DIGITS = 5
+POSTCODE_RE = re.compile(f"[0-9]{{{POSTCODE_DIGITS}}}")
 CITY_RE = re.compile(r"[A-Z0-9]+(?:[ '-][A-Z0-9]+)*")
 # « 75016 PARIS », possibly followed by the country, ends an address written as one block;
 # the last postcode wins (« BP 12345 75016 PARIS »).
@@ -87,7 +88,7 @@ def lines_problem(raw):
 
 def postcode_problem(raw):
     if not POSTCODE_RE.fullmatch((raw or "").strip()):
-        return "Le code postal doit comporter exactement 5 chiffres, par exemple 75016."
+        return f"Le code postal doit comporter exactement {POSTCODE_DIGITS} chiffres, par exemple 75016."
     return None
 
 

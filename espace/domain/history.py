@@ -10,6 +10,7 @@ from ..models import Event
 from .clock import to_paris
 
 KEPT = timedelta(days=365)
+KEPT_MONTHS = 12
 PER_PAGE = 20
 
 # Every kind of event, with the wording the holder reads.

@@ -3,7 +3,7 @@ from datetime import date
 
 from .coordinates import split_address
 from .errors import Refused
-from .identity import clean_number, hash_answers, is_valid_number
+from .identity import NUMBER_DIGITS, clean_number, hash_answers, is_valid_number
 from ..models import ACCESS_CERTIFICATE, Dossier, LegacyTrustAnswer, Service, Space, db
 
 REQUIRED = ("subscriber_number", "last_name", "first_name", "answers")
@@ -15,7 +15,7 @@ def record_problem(record):
     if missing:
         return f"champ(s) manquant(s) {', '.join(missing)}"
     if not is_valid_number(clean_number(str(record["subscriber_number"]))):
-        return "le numéro d'abonné doit comporter 14 chiffres"
+        return f"le numéro d'abonné doit comporter {NUMBER_DIGITS} chiffres"
     answers = record["answers"]
     if len(answers) != 3 or not all(a.get("question") and a.get("answer") for a in answers):
         return "il faut exactement 3 questions de confiance avec leur réponse"

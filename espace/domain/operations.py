@@ -9,11 +9,11 @@ from functools import partial
 from ..models import ACCESS_CERTIFICATE, ACCESS_PASSWORD, EXPIRED, PENDING, USED, ActivationRequest, Space, db
 from . import activation, credentials_change, history, reset
 from .errors import Refused
-from .identity import ANSWER_THROTTLE, clean_number, is_valid_number
+from .identity import ANSWER_THROTTLE, NUMBER_DIGITS, clean_number, is_valid_number
 from . import login, signin
 from .credentials_change import PASSWORD_CHECK_THROTTLE
 
-UNKNOWN_SPACE = "aucun espace professionnel ne porte ce numéro d'abonné (14 chiffres)"
+UNKNOWN_SPACE = f"aucun espace professionnel ne porte ce numéro d'abonné ({NUMBER_DIGITS} chiffres)"
 
 
 def _pending(now):
