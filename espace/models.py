@@ -210,5 +210,25 @@ class Device(BaseModel):
     expires_at = DateTimeField(index=True)
 
 
+class MailJob(BaseModel):
+    """A message waiting for the sender (espace/mail/queue.py), or a « Mot de passe oublié » request
+    whose look-up the sender makes. The payload (text and HTML with their codes and links, or the
+    address typed) is encrypted with ENCRYPTION_KEYS; a row is deleted once sent."""
+
+    kind = CharField(max_length=12)  # message | reset
+    recipient = CharField(max_length=200, default="")  # empty for a reset request
+    subject = CharField(max_length=300, default="")
+    payload = BlobField()
+    state = CharField(max_length=12, default=PENDING)  # pending | failed (for good, kept for the operator)
+    attempts = IntegerField(default=0)
+    created_at = DateTimeField()
+    # When a sender may take it: now, after a failure's backoff, or once a sender that took it is presumed dead.
+    next_attempt_at = DateTimeField()
+    last_error = CharField(max_length=300, default="")
+
+    class Meta:
+        indexes = ((("state", "next_attempt_at"), False),)
+
+
 ALL_MODELS = [Space, LegacyTrustAnswer, Dossier, Service, ActivationRequest, OutboxMessage, Event,
-              EmailChange, PasswordReset, SigninCode, Device]
+              EmailChange, PasswordReset, SigninCode, Device, MailJob]

@@ -33,5 +33,6 @@ def test_activation_mail_is_french_text_and_html(walk, app):
 def test_outbox_does_not_exist_in_production(make_app):
     app = make_app(ESPACE_ENV="production", SECRET_KEY="x" * 40, CAPTCHA_TEST_TEXT="",
                    ENCRYPTION_KEYS=["bmV3LWtleS1uZXctbmV3LWtleS1uZXctbmV3LWtleS0="],
-                   MAIL_BACKEND="smtp", REDIS_URL="redis://127.0.0.1:6379/15", SEED_DEMO=False)
+                   MAIL_BACKEND="smtp", REDIS_URL="redis://127.0.0.1:6379/15", SEED_DEMO=False,
+                   PUBLIC_URL="https://localhost", MAIL_SENDER="worker")
     assert app.test_client().get("/outbox/").status_code == 404
