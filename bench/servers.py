@@ -176,6 +176,29 @@ class AppServer:
             return f.read().splitlines()
 
 
+class MailSender:
+    """The mail sender worker (deploy/systemd/espace-mail.service: flask send-mail) of a release."""
+
+    def __init__(self, env, log_path=None, root=ROOT):
+        self.env, self.log_path, self.root = dict(env), log_path, str(root)
+        self.process = None
+
+    def start(self):
+        with open(self.log_path or os.devnull, "ab") as log:
+            self.process = subprocess.Popen(unit_command("espace-mail.service"), cwd=self.root, env=self.env,
+                                            stdout=log, stderr=log, start_new_session=True)
+        return self
+
+    def stop(self):
+        """systemctl stop: SIGTERM, the message being sent is finished."""
+        if self.process:
+            stop(self.process, timeout=30)
+
+    def log_lines(self):
+        with open(self.log_path, encoding="utf-8") as f:
+            return f.read().splitlines()
+
+
 def unit_command(unit):
     """The ExecStart of a unit in deploy/systemd, with this checkout's virtualenv for the release's."""
     import shlex
@@ -378,11 +401,11 @@ NGINX_SOURCE = "127.0.0.2"
 
 
 def _replace(text, old, new, count=None):
-    """str.replace that fails when deploy/nginx/ no longer has what the test shape edits."""
+    """str.replace that fails when deploy/nginx/ no longer has what the test shape edits (new=None: check only)."""
     found = len(re.findall(old, text))
     if found == 0 or (count is not None and found != count):
         raise AssertionError(f"deploy/nginx: expected {count or 'some'} of {old!r}, found {found}")
-    return re.sub(old, lambda _: new, text)
+    return text if new is None else re.sub(old, lambda _: new, text)
 
 
 class Nginx:
@@ -420,11 +443,18 @@ class Nginx:
             f"    server {host.address} max_fails=1 fail_timeout=10s{' down' if host in self.drained else ''};\n"
             for host in self.hosts)
         text = _replace(text, r"(    server \S+:8000 [^\n]*\n)+", servers, 1)
-        text = _replace(text, r"    listen \[::\]:[^\n]*\n", "", 2)
-        text = _replace(text, r"listen 80;", f"listen 127.0.0.1:{self.http_port};", 1)
-        text = _replace(text, r"listen 443 ssl http2;", f"listen 127.0.0.1:{self.https_port} ssl http2;", 1)
-        text = _replace(text, r"/etc/ssl/espace/fullchain\.pem", self.certificates.chain_file, 1)
-        text = _replace(text, r"/etc/ssl/espace/privkey\.pem", self.certificates.key_file, 1)
+        text = _replace(text, r"    listen \[::\]:[^\n]*\n", "", 4)
+        text = _replace(text, r"listen 80( default_server)?;", None, 2)
+        text = re.sub(r"listen 80( default_server)?;", lambda m: f"listen 127.0.0.1:{self.http_port}{m.group(1) or ''};", text)
+        text = _replace(text, r"listen 443 ssl http2( default_server)?;", None, 2)
+        text = re.sub(r"listen 443 ssl http2( default_server)?;",
+                      lambda m: f"listen 127.0.0.1:{self.https_port} ssl http2{m.group(1) or ''};", text)
+        text = _replace(text, r"/etc/ssl/espace/fullchain\.pem", self.certificates.chain_file, 2)
+        text = _replace(text, r"/etc/ssl/espace/privkey\.pem", self.certificates.key_file, 2)
+        # The service's name is the address the test reaches it by; any other name gets the 444.
+        text = _replace(text, r"server_name espace\.example\.fr;", "server_name 127.0.0.1 localhost;", 2)
+        text = _replace(text, r"/var/log/nginx/espace\.access\.log", self.access_log, 4)
+        text = _replace(text, r"/var/log/nginx/error\.log", self.error_log, 1)
         text = _replace(text, r"alias /srv/espace/current/static/;", f"alias {self.static_root};", 1)
         return _replace(text, r"include /etc/nginx/espace_proxy\.conf;",
                         f"include {self.directory}/espace_proxy.conf;")
@@ -452,8 +482,8 @@ http {{
     types_hash_max_size 2048;
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    log_format espace '$remote_addr "$request" $status $upstream_addr $upstream_status';
-    access_log {self.access_log} espace;
+    # The site logs with its own format (deploy/nginx/espace.conf), rewritten to this folder.
+    access_log off;
     client_body_temp_path {temp}/body;
     proxy_temp_path {temp}/proxy;
     fastcgi_temp_path {temp}/fastcgi;
