@@ -246,29 +246,33 @@ class Outbox:
 
         self.database = open_database(database_url)
 
-    def code_for(self, email, timeout=10, pattern=r"code d'activation : (\w{12})"):
-        """The last code e-mailed to this address (activation by default)."""
-        import re
+    def _last(self, email):
+        with self.database.connection_context():
+            return self.database.execute_sql(
+                "SELECT id, text_body FROM outbox_message WHERE recipient = %s ORDER BY id DESC LIMIT 1"
+                .replace("%s", self.database.param), (email,)).fetchone()
 
+    def last_id(self, email):
+        """The id of the last message to this address (0: none): `after` for the next code_for."""
+        row = self._last(email)
+        return row[0] if row else 0
+
+    def code_for(self, email, timeout=10, pattern=r"code d'activation : (\w{12})", after=0):
+        """The code of the last message e-mailed to this address (activation by default), once one
+        newer than message `after` holds it: with a separate mail sender it comes a moment later."""
         deadline = time.monotonic() + timeout
         while True:
-            with self.database.connection_context():
-                row = self.database.execute_sql(
-                    "SELECT text_body FROM outbox_message WHERE recipient = %s ORDER BY id DESC LIMIT 1"
-                    .replace("%s", self.database.param), (email,)).fetchone()
-            if row or time.monotonic() > deadline:
-                break
+            row = self._last(email)
+            found = re.search(pattern, row[1]) if row and row[0] > after else None
+            if found:
+                return found.group(1)
+            if time.monotonic() > deadline:
+                raise LookupError(f"no message with a code for {email}" if row else f"no message for {email}")
             time.sleep(0.05)
-        if not row:
-            raise LookupError(f"no message for {email}")
-        found = re.search(pattern, row[0])
-        if not found:
-            raise LookupError(f"no code in the last message for {email}")
-        return found.group(1)
 
-    def signin_code_for(self, email):
+    def signin_code_for(self, email, after=0):
         """The 6-digit sign-in confirmation code last e-mailed to this address."""
-        return self.code_for(email, pattern=r"code de confirmation : (\d{6})")
+        return self.code_for(email, pattern=r"code de confirmation : (\d{6})", after=after)
 
 
 def prepare_scale_shape(database_url, redis_url):
