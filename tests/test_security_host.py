@@ -12,6 +12,7 @@ from cryptography.fernet import Fernet
 
 from conftest import BERNARD_EMAIL, BERNARD_PASSWORD, CAPTCHA, Forgotten, Walk, plain
 from espace.config import Config, development_url
+from espace.domain.seed import seed_demo
 from espace.mail.sender import drain
 from espace.models import MailJob, OutboxMessage, db
 
@@ -19,9 +20,19 @@ PUBLIC = "https://espace.example.fr"
 EVIL = "evil.example"
 PRODUCTION = {
     "ESPACE_ENV": "production", "SECRET_KEY": "k" * 48, "ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
-    "CAPTCHA_TEST_TEXT": "", "MAIL_BACKEND": "smtp", "REDIS_URL": "redis://127.0.0.1:6379/15",
-    "SEED_DEMO": False, "PUBLIC_URL": PUBLIC, "MAIL_SENDER": "worker",
+    "CAPTCHA_TEST_TEXT": "", "MAIL_BACKEND": "smtp", "SEED_DEMO": False, "PUBLIC_URL": PUBLIC,
+    "MAIL_SENDER": "worker",
+    # Production requires REDIS_URL; these tests keep sessions and limits in the process instead.
+    "REDIS_URL": "redis://redis.invalid:6379/0", "SESSION_TYPE": "cachelib", "RATELIMIT_STORAGE_URI": "memory://",
 }
+
+
+def production(tmp_path, **extra):
+    from cachelib import FileSystemCache
+
+    return {**PRODUCTION, "SESSION_CACHELIB": FileSystemCache(str(tmp_path / "production-sessions")), **extra}
+
+
 URL = re.compile(r"""https?://[^\s"'<>]+""")
 
 
@@ -160,23 +171,23 @@ def test_the_sender_builds_links_without_any_request(make_app):
 # --- Production: only PUBLIC_URL's host -------------------------------------------------------
 
 @pytest.fixture
-def production(make_app):
-    return make_app(**PRODUCTION, TRUSTED_PROXIES=1)
+def production_app(make_app, tmp_path):
+    return make_app(**production(tmp_path, TRUSTED_PROXIES=1))
 
 
-def test_production_refuses_to_start_without_public_url(make_app):
+def test_production_refuses_to_start_without_public_url(make_app, tmp_path):
     for public in ("", "http://espace.example.fr", "https://"):
         with pytest.raises(RuntimeError, match="PUBLIC_URL"):
-            make_app(**{**PRODUCTION, "PUBLIC_URL": public})
+            make_app(**production(tmp_path, PUBLIC_URL=public))
 
 
-def test_production_refuses_to_send_from_the_web_workers(make_app):
+def test_production_refuses_to_send_from_the_web_workers(make_app, tmp_path):
     with pytest.raises(RuntimeError, match="MAIL_SENDER"):
-        make_app(**{**PRODUCTION, "MAIL_SENDER": "inline"})
+        make_app(**production(tmp_path, MAIL_SENDER="inline"))
 
 
-def test_production_answers_its_public_host_only(production):
-    client = production.test_client()
+def test_production_answers_its_public_host_only(production_app):
+    client = production_app.test_client()
     assert client.get("/", base_url=PUBLIC).status_code == 200
     for host in (EVIL, "localhost", "127.0.0.1", f"espace.example.fr.{EVIL}"):
         assert_refused(client.get("/connexion", base_url=f"https://{host}"))
@@ -186,19 +197,41 @@ def test_production_answers_its_public_host_only(production):
                       headers={"X-Forwarded-Host": "espace.example.fr"}).status_code == 200
 
 
-def test_production_link_is_public_url_whatever_the_forwarded_host(production):
-    client = production.test_client()
+def test_production_refuses_a_forged_forwarded_host_behind_its_proxy(production_app):
+    client = production_app.test_client()
     headers = {"X-Forwarded-Host": EVIL, "X-Forwarded-Proto": "https", "Origin": f"https://{EVIL}"}
     client.get("/mot-de-passe-oublie", base_url=PUBLIC)
     refused = client.post("/mot-de-passe-oublie", base_url=PUBLIC, headers=headers,
                           data={"email": BERNARD_EMAIL, "captcha": CAPTCHA})
     assert_refused(refused)
-    assert queued(production) == 0
+    assert queued(production_app) == 0
 
 
-def test_trusted_hosts_can_be_listed(make_app, monkeypatch):
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_production_link_is_public_url(make_app, tmp_path, proxies):
+    """From the public host, with a forged X-Forwarded-Host that no proxy vouches for (ignored) or
+    the proxy's own (checked): the link the sender e-mails is PUBLIC_URL's."""
+    app = make_app(**production(tmp_path, TRUSTED_PROXIES=proxies))
+    app.config["CAPTCHA_TEST_TEXT"] = CAPTCHA  # after the production check: a scriptable captcha
+    forwarded = {"X-Forwarded-Host": EVIL if not proxies else "espace.example.fr", "X-Forwarded-Proto": "https"}
+    client = app.test_client()
+    client.get("/mot-de-passe-oublie", base_url=PUBLIC)
+    response = client.post("/mot-de-passe-oublie", base_url=PUBLIC, headers={**forwarded, "Origin": PUBLIC},
+                           data={"email": BERNARD_EMAIL, "captcha": CAPTCHA})
+    assert response.status_code == 303
+    relay = []
+    app.extensions["espace.mailer"].send = relay.append
+    with app.app_context(), db.connection_context():
+        seed_demo(app.extensions["espace.hasher"], app.extensions["espace.encryptor"])
+        drain()
+    [message] = relay
+    found = URL.findall(message.text + message.html)
+    assert found and all(url.startswith(PUBLIC + "/mot-de-passe-oublie/lien?jeton=") for url in found), found
+
+
+def test_trusted_hosts_can_be_listed(make_app, monkeypatch, tmp_path):
     monkeypatch.setenv("TRUSTED_HOSTS", "espace.example.fr, .interne.example")
-    app = make_app(**PRODUCTION)
+    app = make_app(**production(tmp_path))
     assert app.config["TRUSTED_HOSTS"] == ["espace.example.fr", ".interne.example"]
     client = app.test_client()
     assert client.get("/", base_url="https://hote-a.interne.example").status_code == 200
