@@ -28,8 +28,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.client import ProcedureFailed, VirtualUser, activate, expect, option  # noqa: E402
 from bench.load import ProxiedUser  # noqa: E402
-from bench.servers import (AppServer, Certificates, Nginx, Outbox, deployed_environment, dump_database,  # noqa: E402
-                           flask_command, make_release, recreate_database, restore_database, with_database)
+from bench.servers import (AppServer, Certificates, MailSender, Nginx, Outbox, deployed_environment,  # noqa: E402
+                           dump_database, flask_command, make_release, recreate_database, restore_database,
+                           with_database)
 from espace.domain.seed import LOAD_ANSWERS, load_number  # noqa: E402
 
 PASSWORD = "Exploitation2026EssaiVirtuel"
@@ -54,8 +55,10 @@ def sign_in(user, outbox, email, password):
     """Sign in to the space, as a person does: the one place here that knows how (the code e-mailed
     at sign-in is read from `outbox`, the database's outbox of the host signed in to)."""
     expect(user.get("/connexion", step="9 connexion (GET)"), 200, "login page")
+    sent_before = outbox.last_id(email)  # the code comes from the mail sender, a moment later
     expect(user.post("/connexion", {"email": email, "password": password}, step="9 connexion"), 303, "login")
-    expect(user.post("/connexion/code", {"code": outbox.signin_code_for(email)}, step="9 code"), 303, "code")
+    expect(user.post("/connexion/code", {"code": outbox.signin_code_for(email, after=sent_before)}, step="9 code"),
+           303, "code")
     return expect(user.get("/espace/", step="10 espace"), 200, "space")
 
 
@@ -84,19 +87,25 @@ def recap_of(user):
 
 
 class DeployShape:
-    """Release folder, environment file, certificate, two hosts, nginx; one database, one Redis."""
+    """Release folder, environment file, certificate, two hosts, nginx, the mail sender; one database,
+    one Redis. PUBLIC_URL is nginx's address; the hosts only queue mail (MAIL_SENDER=worker), the
+    sender (deploy/systemd/espace-mail.service) sends it."""
 
     def __init__(self, directory, database_url, redis_url, workers=2, spaces=200, **env):
         self.directory = str(directory)
         self.database_url, self.redis_url = database_url, redis_url
         self.spaces = spaces
         self.release = make_release(os.path.join(self.directory, "release"))
-        self.env = deployed_environment(database_url, redis_url, os.path.join(self.directory, "instance"), **env)
         self.certificates = Certificates(os.path.join(self.directory, "tls"))
+        self.nginx = Nginx(os.path.join(self.directory, "nginx"), [], self.certificates,
+                           static_root=os.path.join(self.release, "static"))
+        env = {"PUBLIC_URL": self.nginx.url, "MAIL_SENDER": "worker", **env}
+        self.env = deployed_environment(database_url, redis_url, os.path.join(self.directory, "instance"), **env)
         self.hosts = [AppServer(self.env, workers, log_path=os.path.join(self.directory, f"host-{name}.log"),
                                 root=self.release) for name in ("a", "b")]
-        self.nginx = Nginx(os.path.join(self.directory, "nginx"), self.hosts, self.certificates,
-                           static_root=os.path.join(self.release, "static"))
+        self.nginx.hosts = list(self.hosts)
+        self.sender = MailSender(self.env, log_path=os.path.join(self.directory, "mail-sender.log"),
+                                 root=self.release)
         self.outbox = None
         self.next_index = 0  # the next synthetic space a load takes
 
@@ -116,6 +125,7 @@ class DeployShape:
         try:
             for host in self.hosts:
                 host.launch()
+            self.sender.start()
             for host in self.hosts:
                 host.wait_ready()
             self.nginx.start()
@@ -129,6 +139,7 @@ class DeployShape:
         for host in self.hosts:
             if host.process:
                 host.stop()
+        self.sender.stop()
         if self.outbox:
             self.outbox.database.close()
 
@@ -163,7 +174,7 @@ class DeployShape:
         """(status, upstream addresses tried) of each request nginx logged."""
         found = []
         for line in self.nginx.access_lines():
-            match = re.search(r'" (\d{3}) (.*) (\S+)$', line)
+            match = re.search(r" status=(\d{3}) upstream=(.*) (\S+)$", line)
             found.append((int(match.group(1)), match.group(2)))
         return found
 
@@ -289,6 +300,8 @@ def backup_and_restore(shape, load, directory):
     env = dict(shape.env, DATABASE_URL=restored_url)
     host = AppServer(env, workers=1, log_path=os.path.join(str(directory), "host-restored.log"),
                      root=shape.release).start()
+    sender = MailSender(env, log_path=os.path.join(str(directory), "mail-sender-restored.log"),
+                        root=shape.release).start()
     try:
         host.wait_healthy()
         restored_user = VirtualUser(host.url)
@@ -299,6 +312,7 @@ def backup_and_restore(shape, load, directory):
         restored_user.close()
     finally:
         host.stop()
+        sender.stop()
     return before, after, restored_url
 
 

@@ -176,6 +176,29 @@ class AppServer:
             return f.read().splitlines()
 
 
+class MailSender:
+    """The mail sender worker (deploy/systemd/espace-mail.service: flask send-mail) of a release."""
+
+    def __init__(self, env, log_path=None, root=ROOT):
+        self.env, self.log_path, self.root = dict(env), log_path, str(root)
+        self.process = None
+
+    def start(self):
+        with open(self.log_path or os.devnull, "ab") as log:
+            self.process = subprocess.Popen(unit_command("espace-mail.service"), cwd=self.root, env=self.env,
+                                            stdout=log, stderr=log, start_new_session=True)
+        return self
+
+    def stop(self):
+        """systemctl stop: SIGTERM, the message being sent is finished."""
+        if self.process:
+            stop(self.process, timeout=30)
+
+    def log_lines(self):
+        with open(self.log_path, encoding="utf-8") as f:
+            return f.read().splitlines()
+
+
 def unit_command(unit):
     """The ExecStart of a unit in deploy/systemd, with this checkout's virtualenv for the release's."""
     import shlex
@@ -223,29 +246,33 @@ class Outbox:
 
         self.database = open_database(database_url)
 
-    def code_for(self, email, timeout=10, pattern=r"code d'activation : (\w{12})"):
-        """The last code e-mailed to this address (activation by default)."""
-        import re
+    def _last(self, email):
+        with self.database.connection_context():
+            return self.database.execute_sql(
+                "SELECT id, text_body FROM outbox_message WHERE recipient = %s ORDER BY id DESC LIMIT 1"
+                .replace("%s", self.database.param), (email,)).fetchone()
 
+    def last_id(self, email):
+        """The id of the last message to this address (0: none): `after` for the next code_for."""
+        row = self._last(email)
+        return row[0] if row else 0
+
+    def code_for(self, email, timeout=10, pattern=r"code d'activation : (\w{12})", after=0):
+        """The code of the last message e-mailed to this address (activation by default), once one
+        newer than message `after` holds it: with a separate mail sender it comes a moment later."""
         deadline = time.monotonic() + timeout
         while True:
-            with self.database.connection_context():
-                row = self.database.execute_sql(
-                    "SELECT text_body FROM outbox_message WHERE recipient = %s ORDER BY id DESC LIMIT 1"
-                    .replace("%s", self.database.param), (email,)).fetchone()
-            if row or time.monotonic() > deadline:
-                break
+            row = self._last(email)
+            found = re.search(pattern, row[1]) if row and row[0] > after else None
+            if found:
+                return found.group(1)
+            if time.monotonic() > deadline:
+                raise LookupError(f"no message with a code for {email}" if row else f"no message for {email}")
             time.sleep(0.05)
-        if not row:
-            raise LookupError(f"no message for {email}")
-        found = re.search(pattern, row[0])
-        if not found:
-            raise LookupError(f"no code in the last message for {email}")
-        return found.group(1)
 
-    def signin_code_for(self, email):
+    def signin_code_for(self, email, after=0):
         """The 6-digit sign-in confirmation code last e-mailed to this address."""
-        return self.code_for(email, pattern=r"code de confirmation : (\d{6})")
+        return self.code_for(email, pattern=r"code de confirmation : (\d{6})", after=after)
 
 
 def prepare_scale_shape(database_url, redis_url):
@@ -378,11 +405,11 @@ NGINX_SOURCE = "127.0.0.2"
 
 
 def _replace(text, old, new, count=None):
-    """str.replace that fails when deploy/nginx/ no longer has what the test shape edits."""
+    """str.replace that fails when deploy/nginx/ no longer has what the test shape edits (new=None: check only)."""
     found = len(re.findall(old, text))
     if found == 0 or (count is not None and found != count):
         raise AssertionError(f"deploy/nginx: expected {count or 'some'} of {old!r}, found {found}")
-    return re.sub(old, lambda _: new, text)
+    return text if new is None else re.sub(old, lambda _: new, text)
 
 
 class Nginx:
@@ -420,11 +447,18 @@ class Nginx:
             f"    server {host.address} max_fails=1 fail_timeout=10s{' down' if host in self.drained else ''};\n"
             for host in self.hosts)
         text = _replace(text, r"(    server \S+:8000 [^\n]*\n)+", servers, 1)
-        text = _replace(text, r"    listen \[::\]:[^\n]*\n", "", 2)
-        text = _replace(text, r"listen 80;", f"listen 127.0.0.1:{self.http_port};", 1)
-        text = _replace(text, r"listen 443 ssl http2;", f"listen 127.0.0.1:{self.https_port} ssl http2;", 1)
-        text = _replace(text, r"/etc/ssl/espace/fullchain\.pem", self.certificates.chain_file, 1)
-        text = _replace(text, r"/etc/ssl/espace/privkey\.pem", self.certificates.key_file, 1)
+        text = _replace(text, r"    listen \[::\]:[^\n]*\n", "", 4)
+        text = _replace(text, r"listen 80( default_server)?;", None, 2)
+        text = re.sub(r"listen 80( default_server)?;", lambda m: f"listen 127.0.0.1:{self.http_port}{m.group(1) or ''};", text)
+        text = _replace(text, r"listen 443 ssl http2( default_server)?;", None, 2)
+        text = re.sub(r"listen 443 ssl http2( default_server)?;",
+                      lambda m: f"listen 127.0.0.1:{self.https_port} ssl http2{m.group(1) or ''};", text)
+        text = _replace(text, r"/etc/ssl/espace/fullchain\.pem", self.certificates.chain_file, 2)
+        text = _replace(text, r"/etc/ssl/espace/privkey\.pem", self.certificates.key_file, 2)
+        # The service's name is the address the test reaches it by; any other name gets the 444.
+        text = _replace(text, r"server_name espace\.example\.fr;", "server_name 127.0.0.1 localhost;", 2)
+        text = _replace(text, r"/var/log/nginx/espace\.access\.log", self.access_log, 4)
+        text = _replace(text, r"/var/log/nginx/error\.log", self.error_log, 1)
         text = _replace(text, r"alias /srv/espace/current/static/;", f"alias {self.static_root};", 1)
         return _replace(text, r"include /etc/nginx/espace_proxy\.conf;",
                         f"include {self.directory}/espace_proxy.conf;")
@@ -452,8 +486,8 @@ http {{
     types_hash_max_size 2048;
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    log_format espace '$remote_addr "$request" $status $upstream_addr $upstream_status';
-    access_log {self.access_log} espace;
+    # The site logs with its own format (deploy/nginx/espace.conf), rewritten to this folder.
+    access_log off;
     client_body_temp_path {temp}/body;
     proxy_temp_path {temp}/proxy;
     fastcgi_temp_path {temp}/fastcgi;

@@ -1,9 +1,11 @@
 """espace: the espace professionnel, EP 4 « Opter pour l'accès avec une adresse électronique et un mot de passe »."""
 import os
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from cachelib import FileSystemCache
 from flask import Flask, abort, render_template, request
+from flask.globals import request_ctx
 from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
@@ -11,7 +13,7 @@ from whitenoise import WhiteNoise
 from . import assets, availability, cli, events, logs
 from . import csrf as csrf_checks
 from .captcha.media import ALPHABET as CAPTCHA_ALPHABET
-from .config import Config, cookie_name, production_problems
+from .config import Config, cookie_name, production_problems, trusted_hosts
 from .database import ensure_connection, migrate, open_database, startup_lock
 from .domain.clock import french_date, french_datetime
 from .domain.coordinates import display_phone
@@ -19,7 +21,7 @@ from .domain.crypto import Encryptor
 from .domain.hashing import Hasher
 from .domain.seed import seed_demo
 from .extensions import csrf, limiter, server_sessions
-from .mail import mailer_from_config
+from .mail import mailer_from_config, sender
 from .models import db
 from .sessions import VisitorSessions
 from .web import AfterResponse, template_context
@@ -54,6 +56,9 @@ def create_app(test_config=None):
     # and set by this host itself: no subdomain or plain-HTTP page can plant or overwrite it.
     app.config["SESSION_COOKIE_NAME"] = cookie_name("espace_session", app.config["SESSION_COOKIE_SECURE"],
                                                     whole_site=True)
+    # Flask refuses (400) a Host header not in this list: PUBLIC_URL's host unless TRUSTED_HOSTS says.
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config["TRUSTED_HOSTS"], app.config["PUBLIC_URL"],
+                                                app.config["ESPACE_ENV"] == "production")
     check_production(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
 
@@ -82,6 +87,7 @@ def create_app(test_config=None):
     events.init_app(app)
     logs.init_app(app)
     availability.init_app(app)
+    sender.init_app(app)
     cli.register(app)
 
     app.wsgi_app = AfterResponse(app.wsgi_app)
@@ -224,6 +230,17 @@ def register_hooks(app):
         app.register_error_handler(code, _error_page(code, title))
 
     from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import SecurityError
+
+    @app.errorhandler(SecurityError)
+    def _unknown_host(exc):
+        # A Host header that is not ours (TRUSTED_HOSTS): Flask built no URL adapter for it, so the
+        # page's own links are built for PUBLIC_URL's host (relative paths, as on every page).
+        public = urlsplit(app.config["PUBLIC_URL"])
+        request_ctx.url_adapter = app.url_map.bind(public.netloc or "localhost", url_scheme=public.scheme or "http")
+        return render_template("error.html", code=400, title="Adresse du service inconnue",
+                               message="Ce service ne répond pas à l'adresse demandée. Utilisez l'adresse "
+                                       f"officielle de l'espace professionnel : {app.config['PUBLIC_URL']}"), 400
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc):

@@ -12,6 +12,7 @@ from .domain.errors import Refused
 from .domain.legacy import import_spaces
 from .domain.seed import seed_demo, seed_load
 from .extensions import encryptor, hasher
+from .mail import cli as mail_cli
 from .models import db
 
 
@@ -20,6 +21,7 @@ def register(app):
                     stats_command, unlock_command, journal_command, purge_expired_command,
                     rotate_keys_command):
         app.cli.add_command(command)
+    mail_cli.register(app)
 
 
 @click.command("migrate")

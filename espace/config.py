@@ -5,6 +5,7 @@ local disk, in-process rate limits, outbox mail. Setting DATABASE_URL and
 REDIS_URL switches to the scale-out shape.
 """
 import os
+from urllib.parse import urlsplit
 
 DEV_SECRET = "dev-secret-not-for-production"
 # A Fernet key that is public on purpose: development and tests only.
@@ -39,7 +40,16 @@ class Config:
         self.SMTP_USERNAME = env("SMTP_USERNAME", "")
         self.SMTP_PASSWORD = env("SMTP_PASSWORD", "")
         self.SMTP_CA_FILE = env("SMTP_CA_FILE", "")
-        self.PUBLIC_URL = env("PUBLIC_URL", "")
+        # The only base of every link in a message: never the request's Host (issue 14). Development
+        # and tests default to the development server's address; production must set it.
+        production = self.ESPACE_ENV == "production"
+        self.PUBLIC_URL = env("PUBLIC_URL", "" if production else development_url(env("PORT", "")))
+        # Host names the app answers, comma separated; any other Host header gets a 400 (Flask's
+        # TRUSTED_HOSTS). Empty: PUBLIC_URL's host, plus local names outside production (trusted_hosts).
+        self.TRUSTED_HOSTS = [h.strip() for h in env("TRUSTED_HOSTS", "").split(",") if h.strip()]
+        # Who sends the queued mail: « worker » (flask send-mail, a process of its own) or « inline »
+        # (this process, once the answer has left; the embedded default).
+        self.MAIL_SENDER = env("MAIL_SENDER", "worker" if production else "inline")
         self.CAPTCHA_TEST_TEXT = env("CAPTCHA_TEST_TEXT", "")
         self.CAPTCHA_TTL_SECONDS = _int("CAPTCHA_TTL_SECONDS", 600)
         self.BCRYPT_ROUNDS = _int("BCRYPT_ROUNDS", 12)
@@ -58,7 +68,6 @@ class Config:
         self.SESSION_REFRESH_EACH_REQUEST = False
         self.WTF_CSRF_TIME_LIMIT = None
         # Production is served over HTTPS only: the cookie never travels in clear.
-        production = self.ESPACE_ENV == "production"
         self.SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", "1" if production else "") == "1"
         self.RATELIMIT_ENABLED = env("RATELIMIT_ENABLED", "1") == "1"
         # Per client address (Flask-Limiter); see README « Limites ».
@@ -85,6 +94,29 @@ def cookie_name(name, secure, whole_site):
     if not secure:
         return name
     return ("__Host-" if whole_site else "__Secure-") + name
+DEVELOPMENT_PORT = 5000  # `flask run` and `make run`
+# Names a development server is reached by, trusted besides PUBLIC_URL's outside production.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def development_url(port):
+    """The embedded default of PUBLIC_URL: the development server on this machine."""
+    return f"http://127.0.0.1:{port or DEVELOPMENT_PORT}"
+
+
+def host_of(url):
+    """The host name of a URL, without its port: https://espace.example.fr:8443/x → espace.example.fr."""
+    return urlsplit(url or "").hostname or ""
+
+
+def trusted_hosts(listed, public_url, production):
+    """The names listed in TRUSTED_HOSTS, or by default PUBLIC_URL's host (and local names outside production)."""
+    hosts = list(listed or [])
+    if not hosts:
+        hosts = [host_of(public_url)] if host_of(public_url) else []
+        if not production:
+            hosts += [h for h in LOCAL_HOSTS if h not in hosts]
+    return hosts
 
 
 def production_problems(config):
@@ -102,6 +134,12 @@ def production_problems(config):
         found.append("MAIL_BACKEND=outbox keeps mail in the database instead of sending it")
     if config["SEED_DEMO"]:
         found.append("SEED_DEMO=1 would create the demo spaces, whose answers are public")
+    if not config.get("PUBLIC_URL") or urlsplit(config["PUBLIC_URL"]).scheme != "https" \
+            or not host_of(config["PUBLIC_URL"]):
+        found.append("PUBLIC_URL must be set to the service's https:// address: every e-mailed link is built from it")
+    if config.get("MAIL_SENDER") != "worker":
+        found.append("MAIL_SENDER must be worker in production (flask send-mail sends the queue): "
+                     "mail sent by the web workers shows in their timing")
     if not config["REDIS_URL"]:
         # Several workers each with their own counters would multiply every limit.
         found.append("REDIS_URL must be set: sessions and rate limits shared by every worker")

@@ -4,7 +4,7 @@ Each domain function that owns a change emits one event (espace/domain/events.py
 « Historique » line is written with this request's truncated client address, and the holder is
 told by e-mail when the event calls for it (espace/mail/notices.py). Views do neither.
 """
-from flask import current_app, has_app_context, has_request_context, request
+from flask import has_app_context, has_request_context, request
 
 from .domain import history
 from .domain.events import space_event
@@ -26,12 +26,7 @@ def send_notice(event):
     from .mail.messages import notify_event
     from .models import Space
 
-    space = Space.get_by_id(event.space_id)
-    if has_request_context():
-        notify_event(space, event.kind, when=event.at, **event.details)
-    else:  # a command: links are built from the public address
-        with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"] or None):
-            notify_event(space, event.kind, when=event.at, **event.details)
+    notify_event(Space.get_by_id(event.space_id), event.kind, when=event.at, **event.details)
 
 
 def init_app(app):

@@ -16,8 +16,23 @@ REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 log = logging.getLogger("espace.request")
 
 
+QUERY = re.compile(r"\?[^\s\"']*")
+
+
+class PathsOnly(logging.Filter):
+    """werkzeug's development server logs each request line: without its query string, which may
+    hold a token (the « Mot de passe oublié » link's ?jeton=…)."""
+
+    def filter(self, record):
+        record.msg, record.args = QUERY.sub("", record.getMessage()), ()
+        return True
+
+
 def init_app(app):
     configure_logging(app.config["LOG_LEVEL"])
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, PathsOnly) for f in werkzeug.filters):
+        werkzeug.addFilter(PathsOnly())
     # First of all: every later hook, and every error page, may log with this id.
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request(_log_request)

@@ -213,6 +213,26 @@ class Device(BaseModel):
     expires_at = DateTimeField(index=True)
 
 
+class MailJob(BaseModel):
+    """A message waiting for the sender (espace/mail/queue.py), or a « Mot de passe oublié » request
+    whose look-up the sender makes. The payload (text and HTML with their codes and links, or the
+    address typed) is encrypted with ENCRYPTION_KEYS; a row is deleted once sent."""
+
+    kind = CharField(max_length=12)  # message | reset
+    recipient = CharField(max_length=200, default="")  # empty for a reset request
+    subject = CharField(max_length=300, default="")
+    payload = BlobField()
+    state = CharField(max_length=12, default=PENDING)  # pending | failed (for good, kept for the operator)
+    attempts = IntegerField(default=0)
+    created_at = DateTimeField()
+    # When a sender may take it: now, after a failure's backoff, or once a sender that took it is presumed dead.
+    next_attempt_at = DateTimeField()
+    last_error = CharField(max_length=300, default="")
+
+    class Meta:
+        indexes = ((("state", "next_attempt_at"), False),)
+
+
 class LoginFailure(BaseModel):
     """Wrong passwords typed for one login address, known or not (only its SHA-256 is kept):
     past a threshold the login asks for the captcha too. Counted for any address, so the
@@ -225,4 +245,4 @@ class LoginFailure(BaseModel):
 
 
 ALL_MODELS = [Space, LegacyTrustAnswer, Dossier, Service, ActivationRequest, OutboxMessage, Event,
-              EmailChange, PasswordReset, SigninCode, Device, LoginFailure]
+              EmailChange, PasswordReset, SigninCode, Device, MailJob, LoginFailure]

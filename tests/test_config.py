@@ -15,6 +15,8 @@ SAFE_PRODUCTION = {
     "MAIL_BACKEND": "smtp",
     "REDIS_URL": "redis://127.0.0.1:6379/15",
     "SEED_DEMO": False,
+    "PUBLIC_URL": "https://espace.example.fr",
+    "MAIL_SENDER": "worker",
 }
 
 
@@ -75,8 +77,9 @@ def test_the_app_refuses_to_start_in_production_with_an_unsafe_setting(make_app,
 
 def test_production_has_no_outbox(make_app):
     production = make_app(**SAFE_PRODUCTION).test_client()
-    assert production.get("/outbox/").status_code == 404
-    assert production.get("/outbox/1").status_code == 404
+    public = SAFE_PRODUCTION["PUBLIC_URL"]  # the only Host production answers
+    assert production.get("/outbox/", base_url=public).status_code == 404
+    assert production.get("/outbox/1", base_url=public).status_code == 404
     assert make_app().test_client().get("/outbox/").status_code == 200
 
 

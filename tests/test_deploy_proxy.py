@@ -6,6 +6,7 @@ import os
 import re
 import ssl
 import subprocess
+import time
 import urllib.request
 from urllib.parse import urlsplit
 
@@ -259,3 +260,110 @@ def test_nginx_configuration_is_valid_as_shipped(shape):
     assert "proxy_pass http://espace_hosts;" in site and "return 301 https://$host$request_uri;" in site
     done = subprocess.run([nginx_binary(), "-t", "-c", shape.nginx.conf], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# --- Issue 14: links from PUBLIC_URL only, mail through the queue, no token in any log ------
+
+EVIL = "evil.example"
+BERNARD_EMAIL, BERNARD_PASSWORD = "toto321@toto.toto", "Douasbin2015PecheEnMer"
+RESET_LINK = re.compile(r"https?://[^\s\"<>]+/mot-de-passe-oublie/lien\?jeton=([\w-]+)")
+
+
+def last_text_for(shape, email):
+    database = shape.outbox.database
+    with database.connection_context():
+        row = database.execute_sql(
+            "SELECT id, text_body FROM outbox_message WHERE recipient = %s ORDER BY id DESC LIMIT 1", (email,)
+        ).fetchone()
+    return row or (0, "")
+
+
+def wait_for_message(shape, email, after_id, timeout=15):
+    """The first message for `email` newer than `after_id`, once the sender has sent it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = last_text_for(shape, email)
+        if found[0] > after_id:
+            return found[1]
+        time.sleep(0.1)
+    raise LookupError(f"no new message for {email}")
+
+
+def test_nginx_gives_no_answer_to_other_names(shape, new_user):
+    """default_server: 444 for any Host but the service's, over HTTPS and plain HTTP."""
+    import http.client
+
+    for url in (shape.url, shape.nginx.http_url):
+        user = new_user()
+        user.switch_to(url)
+        with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError, ssl.SSLError)):
+            user.get("/connexion", headers={"Host": EVIL})
+    assert expect_status(new_user().get("/connexion"), 200, "the service's own name").text
+    assert not any(EVIL in line and " 200 " in line for line in shape.nginx.access_lines())
+
+
+def test_a_host_refuses_another_name_itself(shape, new_user):
+    """Reached without nginx (a misrouted request): the app's TRUSTED_HOSTS answer a French 400."""
+    from bench.load import ProxiedUser
+
+    direct = ProxiedUser(shape.hosts[0].url)
+    try:
+        response = direct.get("/connexion", headers={"Host": EVIL})
+        assert response.status == 400 and "Adresse du service inconnue" in response.text
+    finally:
+        direct.close()
+
+
+def test_mail_goes_through_the_queue_and_the_sender(shape, fresh_limits, new_user):
+    """Sender stopped: the sign-in code waits in the queue (flask mail-queue lists it); started: sent."""
+    from bench.servers import flask_command
+
+    before = last_text_for(shape, BERNARD_EMAIL)[0]
+    shape.sender.stop()
+    user = new_user()
+    try:
+        expect_status(user.get("/connexion"), 200, "login page")
+        expect_status(user.post("/connexion", {"email": BERNARD_EMAIL, "password": BERNARD_PASSWORD}), 303, "password")
+        time.sleep(1.5)
+        assert last_text_for(shape, BERNARD_EMAIL)[0] == before  # the hosts sent nothing themselves
+        listing = flask_command(shape.env, "mail-queue")
+        assert "1 message(s) en attente d'envoi" in listing
+        assert f"« Votre code de confirmation de connexion – espace professionnel » à {BERNARD_EMAIL}" in listing
+    finally:
+        shape.sender.start()
+    text = wait_for_message(shape, BERNARD_EMAIL, before)
+    code = re.search(r"code de confirmation : (\d{6})", text).group(1)
+    expect_status(user.post("/connexion/code", {"code": code}), 303, "code")
+    deadline = time.monotonic() + 10
+    while "0 message(s) en attente d'envoi" not in flask_command(shape.env, "mail-queue"):
+        assert time.monotonic() < deadline, "the sender left mail in the queue"
+        time.sleep(0.2)
+    assert any("mail job" in line and "done" in line for line in shape.sender.log_lines())
+
+
+def test_the_reset_link_ignores_a_forged_forwarded_host_and_no_log_holds_its_token(shape, fresh_limits,
+                                                                                      new_user):
+    user = new_user()
+    before = last_text_for(shape, BERNARD_EMAIL)[0]
+    expect_status(user.get("/mot-de-passe-oublie"), 200, "reset page")
+    forged = {"X-Forwarded-Host": EVIL, "Forwarded": f"host={EVIL}"}
+    expect_status(user.post("/mot-de-passe-oublie", {"email": BERNARD_EMAIL, "captcha": "KAWRTY"},
+                            headers=forged), 303, "reset asked")
+    text = wait_for_message(shape, BERNARD_EMAIL, before)
+    link = RESET_LINK.search(text)
+    assert link and link.group(0).startswith(shape.url + "/mot-de-passe-oublie/lien?jeton="), text
+    assert EVIL not in text
+    token = link.group(1)
+    opened = user.get(link.group(0)[len(shape.url):])
+    assert opened.status == 303 and token not in opened.header("location")
+    expect_status(user.get(opened.header("location")), 200, "trust question")
+    # Neither nginx (access and error logs), the hosts nor the sender wrote the token.
+    lines = shape.nginx.access_lines()
+    assert any('"GET /mot-de-passe-oublie/lien HTTP/' in line and "status=303" in line for line in lines)
+    logs = {"nginx access": "\n".join(lines)}
+    with open(shape.nginx.error_log, encoding="utf-8") as f:
+        logs["nginx error"] = f.read()
+    for n, host in enumerate(shape.hosts):
+        logs[f"host {n}"] = "\n".join(host.log_lines())
+    logs["sender"] = "\n".join(shape.sender.log_lines())
+    assert [name for name, text in logs.items() if token in text or "jeton=" in text] == []

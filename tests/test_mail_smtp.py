@@ -7,6 +7,7 @@ import re
 import ssl
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from cryptography import x509
@@ -17,7 +18,7 @@ from cryptography.x509.oid import NameOID
 from bench.servers import free_port
 from conftest import LILA, PASSWORD, Walk, signin_code_in
 from espace.mail import MailError, Message, SmtpMailer
-from espace.models import ActivationRequest
+from espace.models import ActivationRequest, MailJob, db
 
 SENDER = "Espace professionnel <ne-pas-repondre@impots.example>"
 
@@ -146,14 +147,55 @@ def test_the_whole_procedure_with_the_code_delivered_by_smtp(make_app, smtp):
     assert "ROSEMONDE" in client.get("/espace/").get_data(as_text=True)
 
 
-def test_relay_down_stores_nothing_and_says_so(make_app, dbc):
-    app = make_app(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
-    client = app.test_client()
-    walk = Walk(app, client)
-    for response in (walk.number(LILA), walk.answers(), walk.credentials(password=PASSWORD)):
+def queue_rows(app):
+    with app.app_context(), db.connection_context():
+        return list(MailJob.select())
+
+
+def test_relay_down_queues_the_code_until_it_is_back(make_app):
+    """The relay refuses connections: the step goes on, the code waits in the queue with its error,
+    and the sender delivers it once the relay answers (after the backoff)."""
+    port = free_port()
+    app = make_app(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    walk = Walk(app, app.test_client())
+    for response in (walk.number(LILA), walk.answers(), walk.credentials(password=PASSWORD), walk.question()):
         assert response.status_code == 303
-    refused = walk.question()
-    assert refused.status_code == 422
-    assert "pas pu être envoyé" in refused.get_data(as_text=True)
-    with app.app_context():
-        assert ActivationRequest.select().count() == 0
+    with app.app_context(), db.connection_context():
+        assert ActivationRequest.select().count() == 1
+    [job] = queue_rows(app)
+    assert (job.state, job.attempts, job.recipient) == ("pending", 1, "lila.pro@example.fr")
+    assert "ConnectionRefusedError" in job.last_error
+    inbox = Inbox()
+    relay = Controller(inbox, hostname="127.0.0.1", port=port)
+    relay.start()
+    try:
+        result = app.test_cli_runner().invoke(args=["send-mail", "--once"])
+        assert "0 message(s) envoyé(s)" in result.output  # not before its next try
+        with time_machine.travel(job.next_attempt_at + datetime.timedelta(seconds=1), tick=False):
+            result = app.test_cli_runner().invoke(args=["send-mail", "--once"])
+        assert "1 message(s) envoyé(s)" in result.output, result.output
+    finally:
+        relay.stop()
+    [sent] = inbox.messages()
+    assert sent["To"] == "lila.pro@example.fr" and "code d'activation" in sent["Subject"]
+    assert queue_rows(app) == []
+
+
+class Refusing(Inbox):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return "550 5.1.1 no such mailbox"
+
+
+def test_a_recipient_refused_for_good_is_not_tried_again(make_app):
+    refusing = Controller(Refusing(), hostname="127.0.0.1", port=free_port())
+    refusing.start()
+    try:
+        app = make_app(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=refusing.port, MAIL_SENDER="worker")
+        assert Walk(app, app.test_client()).password("toto321@toto.toto", "Douasbin2015PecheEnMer").status_code == 303
+        result = app.test_cli_runner().invoke(args=["send-mail", "--once"])
+    finally:
+        refusing.stop()
+    assert "0 à réessayer, 1 en échec définitif" in result.output
+    [job] = queue_rows(app)
+    assert job.state == "failed" and job.attempts == 1 and "SMTPRecipientsRefused" in job.last_error
+    assert "1 message(s) en échec définitif" in app.test_cli_runner().invoke(args=["mail-queue"]).output

@@ -179,7 +179,7 @@ def test_outbox_does_not_exist_in_production(make_app, method, path):
     app = make_app(ESPACE_ENV="production", SECRET_KEY="x" * 40, CAPTCHA_TEST_TEXT="",
                    ENCRYPTION_KEYS=["bmV3LWtleS1uZXctbmV3LWtleS1uZXctbmV3LWtleS0="],
                    MAIL_BACKEND="smtp", REDIS_URL="redis://127.0.0.1:6379/13", SEED_DEMO=False,
-                   WTF_CSRF_ENABLED=True)
+                   WTF_CSRF_ENABLED=True, PUBLIC_URL="https://localhost", MAIL_SENDER="worker")
     put(app)
     response = app.test_client().open(path, method=method, headers={"Origin": "http://localhost"})
     assert response.status_code == 404 and not any(r.rule.startswith("/outbox") for r in app.url_map.iter_rules())

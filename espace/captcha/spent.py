@@ -73,7 +73,7 @@ class DiskSpent:
 
 def store_for(app):
     """Redis when the app shares its sessions there, else a directory of the instance."""
-    if app.config["REDIS_URL"]:
+    if app.config.get("SESSION_TYPE") == "redis":
         return RedisSpent(app.config["SESSION_REDIS"])
     return DiskSpent(os.path.join(app.instance_path, "captcha-spent"))
 

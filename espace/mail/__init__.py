@@ -11,7 +11,21 @@ from ..models import OutboxMessage
 
 
 class MailError(DeliveryFailed):
-    """The message could not be handed over for delivery."""
+    """The message could not be handed over for delivery.
+
+    permanent: the relay refused it for good (5xx for its recipient or its content): trying
+    again would change nothing."""
+
+    def __init__(self, message, permanent=False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def refused_for_good(exc):
+    """An SMTP answer that no retry changes: the recipient or the content refused with a 5xx."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
 
 
 @dataclass
@@ -70,7 +84,7 @@ class SmtpMailer:
                     client.login(self.username, self.password)
                 client.send_message(email)
         except (OSError, smtplib.SMTPException) as exc:
-            raise MailError(str(exc)) from exc
+            raise MailError(f"{type(exc).__name__}: {exc}", permanent=refused_for_good(exc)) from exc
 
 
 def mailer_from_config(config):

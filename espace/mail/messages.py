@@ -1,21 +1,45 @@
-"""The messages the app sends, in French, text + HTML, and the functions that send them."""
-import logging
+"""The messages the app sends, in French, text + HTML, and the functions that send them.
 
-from flask import current_app, has_request_context, render_template, request, url_for
+Every `send_*` and `notify` puts the composed message in the mail queue (espace/mail/queue.py),
+in the transaction of the change it reports; a sender hands it to the relay later, never in the
+request. Every link is built from PUBLIC_URL, never from the request (issue 14).
+"""
+from urllib.parse import urlsplit
+
+from flask import current_app, g, has_request_context, render_template, request
 from ua_parser import parse as ua_parse
 
 from ..domain import assistance
 from ..domain.clock import now, to_paris
-from ..domain.errors import DeliveryFailed
-from ..extensions import mailer
 from ..domain.history import truncate_client
-from . import Message
+from ..extensions import encryptor
+from . import Message, queue
 from .notices import NOTICES
+
+QUEUED = "espace_mail_queued"
 
 
 def absolute(endpoint, **values):
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
-    return base + url_for(endpoint, **values) if base else url_for(endpoint, _external=True, **values)
+    """The address of a page in a message: PUBLIC_URL and the route, whatever Host the request named."""
+    base = urlsplit(current_app.config["PUBLIC_URL"])
+    if not base.scheme or not base.netloc:
+        raise RuntimeError("PUBLIC_URL must be set: every link in a message is built from it")
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
+                                       url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def deliver(message):
+    """Queue a composed message (its text and HTML encrypted); the sender sends it."""
+    queue.enqueue_message(message.recipient, message.subject, message.text, message.html, encryptor(), now())
+    if has_request_context():
+        setattr(g, QUEUED, True)  # the embedded default sends it at the end of this request
+
+
+def request_reset_link(email, client):
+    """« Mot de passe oublié »: queue the request, the same row for any address. The sender looks
+    the address up and, for a space, queues the link (espace/mail/sender.py)."""
+    queue.enqueue_reset(email, client, encryptor(), now())
 
 
 def compose(recipient, title, template, **context):
@@ -36,8 +60,8 @@ def activation_message(space, request, code):
 
 
 def send_activation_code(request, code):
-    """Deliver the code of an activation request (raises DeliveryFailed)."""
-    mailer().send(activation_message(request.space, request, code))
+    """Queue the code of an activation request, in the request's transaction."""
+    deliver(activation_message(request.space, request, code))
 
 
 def reset_message(space, link, expires_at):
@@ -47,8 +71,8 @@ def reset_message(space, link, expires_at):
 
 
 def send_reset_link(space, token, reset):
-    """Deliver the link of a password reset (raises DeliveryFailed)."""
-    mailer().send(reset_message(space, absolute("reset.link", jeton=token), reset.expires_at))
+    """Queue the link of a password reset, in the reset's transaction."""
+    deliver(reset_message(space, absolute("reset.link", jeton=token), reset.expires_at))
 
 
 def signin_code_message(space, code, row):
@@ -60,8 +84,8 @@ def signin_code_message(space, code, row):
 
 
 def send_signin_code(space, code, row):
-    """Deliver a sign-in code (raises DeliveryFailed)."""
-    mailer().send(signin_code_message(space, code, row))
+    """Queue a sign-in code, in the code's transaction."""
+    deliver(signin_code_message(space, code, row))
 
 
 def notification_message(space, subject, what, recipient=None, details=None, advice="password",
@@ -75,12 +99,8 @@ def notification_message(space, subject, what, recipient=None, details=None, adv
 
 
 def notify(space, subject, what, recipient=None, details=None, **context):
-    """Send a notification; the change it reports is done already, so a failure is only logged."""
-    try:
-        mailer().send(notification_message(space, subject, what, recipient, details, **context))
-    except DeliveryFailed as exc:
-        logging.getLogger("espace.mail").warning("notification not sent: %s", type(exc).__name__)
-        return False
+    """Queue a notification of a change already made; True once queued."""
+    deliver(notification_message(space, subject, what, recipient, details, **context))
     return True
 
 
@@ -117,5 +137,5 @@ def email_change_message(space, change, code):
 
 
 def send_email_change_code(change, code):
-    """Deliver the code of a login-address change (raises DeliveryFailed)."""
-    mailer().send(email_change_message(change.space, change, code))
+    """Queue the code of a login-address change, in the change's transaction."""
+    deliver(email_change_message(change.space, change, code))

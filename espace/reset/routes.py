@@ -1,24 +1,23 @@
 """EP 6 « Mot de passe oublié »: address + captcha, e-mailed link, trust question, new password.
 
-The first step answers the same whatever the address: the look-up, the link and the e-mail
-happen after the response has left (`after_response`), so neither the page, its status nor
-its time depends on whether the address opens a space.
+The first step answers the same whatever the address: it queues the request (one row of the
+mail queue, the same for any address), and the sender makes the look-up, the link and the
+e-mail (espace/mail/sender.py), so neither the page, its status, its time nor the time of the
+worker's next request depends on whether the address opens a space.
 """
 import logging
-from functools import partial
 
-from flask import Blueprint, flash, request, url_for
+from flask import Blueprint, current_app, flash, request, url_for
 
 from ..access import sign_out
 from ..captcha import challenge
-from ..database import ensure_connection
 from ..domain import reset
 from ..domain.clock import now
-from ..domain.errors import DeliveryFailed, Refused
+from ..domain.errors import Refused
 from ..domain.hashing import sha256_hex
 from ..extensions import encryptor, failed, hasher, limiter, rate
-from ..mail.messages import send_reset_link
-from ..models import db
+from ..mail.messages import request_reset_link
+from ..mail.sender import drain_after_response
 from ..web import after_response, journal, pressed, render_step, rotate_session_id, see_other
 from ..wizard import Wizard
 from .forms import AnswerForm, PasswordForm, RequestForm
@@ -50,7 +49,7 @@ def request_link():
         return wizard.render("reset/request.html", 1, form, captcha_v=challenge.renew())
     form, valid = wizard.form(RequestForm)
     if valid and challenge.passed_by(form):
-        after_response(partial(send_link, form.email.data))
+        send_link(form.email.data)
         wizard.start(1, email=form.email.data.strip())
         return wizard.go(2)
     if form.errors:
@@ -59,15 +58,10 @@ def request_link():
 
 
 def send_link(email):
-    """After the response: a link to the space this address opens, if any."""
-    ensure_connection(db)
-    try:
-        sent = reset.request_link(email, now(), send_reset_link)
-    except DeliveryFailed as exc:
-        log.warning("reset link not sent: %s", type(exc).__name__)
-        return
-    if sent is not None:
-        journal(sent.space_id, "reset_requested")
+    """Queue the request, whatever the address; the embedded default sends it after the answer."""
+    request_reset_link(email, request.remote_addr)
+    if current_app.config["MAIL_SENDER"] == "inline":
+        after_response(drain_after_response)
 
 
 @bp.route("/message-envoye")

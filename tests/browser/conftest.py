@@ -43,6 +43,7 @@ class LiveServer:
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.port}"
+        app.config["PUBLIC_URL"] = self.url  # the links e-mailed lead here, as PUBLIC_URL in production
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):
