@@ -1,7 +1,7 @@
 """« Connexion à mon espace professionnel »: password, e-mailed code, remembered browsers, logout."""
 from flask import Blueprint, current_app, flash, make_response, url_for
 
-from ..access import sign_in, sign_out, signed_in_space
+from ..access import after_sign_in_url, sign_in, sign_out, signed_in_space
 from ..domain import signin
 from ..domain.clock import french_datetime, now
 from ..domain.errors import Refused
@@ -138,9 +138,9 @@ def enter(space, new_browser, remember=False):
     if is_fragment_request():
         # A whole new page, not a fragment inside the sign-in step.
         response = make_response("", 204)
-        response.headers["HX-Redirect"] = url_for("space.home")
+        response.headers["HX-Redirect"] = after_sign_in_url()
     else:
-        response = see_other(url_for("space.home"))
+        response = see_other(after_sign_in_url())
     if remember:
         devices.remember(response, space)
     return response

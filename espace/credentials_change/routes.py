@@ -1,8 +1,8 @@
 """EP 5 « Changer d'adresse électronique ou de mot de passe », from the signed-in space."""
 from flask import Blueprint, flash, g, url_for
 
-from ..access import end_other_sessions, login_required
-from ..domain import credentials_change
+from ..access import current_session_id, login_required
+from ..domain import credentials_change, security
 from ..domain.clock import now
 from ..domain.errors import Refused
 from ..extensions import hasher, shared_rate
@@ -98,15 +98,14 @@ def password():
     if form.validate_on_submit():
         try:
             space = credentials_change.change_password(
-                g.space.id, form.current_password.data, form.password.data, hasher(), now())
+                g.space.id, form.current_password.data, form.password.data, hasher(), now(),
+                keep_session=current_session_id())
         except Refused as refusal:
             form.refuse(refusal)
         else:
-            end_other_sessions(space)
             journal(space.id, "password_changed")
             notify(space, "Mot de passe modifié", "Le mot de passe de votre espace professionnel a été modifié. "
-                   "Les sessions ouvertes sur d'autres navigateurs ont été fermées.")
-            flash("Votre mot de passe a été modifié. Vos sessions ouvertes sur d'autres navigateurs ont été fermées.",
-                  "info")
+                   + security.AFTER_PASSWORD_CHANGE)
+            flash("Votre mot de passe a été modifié. " + security.AFTER_PASSWORD_CHANGE, "info")
             return see_other(url_for("space.home"))
     return render_step("credentials_change/password.html", status=422 if form.errors else 200, form=form)

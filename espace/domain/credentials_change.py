@@ -9,7 +9,7 @@ from datetime import timedelta
 from peewee import IntegrityError
 
 from ..models import EXPIRED, PENDING, SUPERSEDED, USED, EmailChange, Space, db
-from . import activation
+from . import activation, security
 from .clock import french_datetime
 from .credentials import normalise_email, password_problem
 from .errors import DeliveryFailed, Refused
@@ -61,15 +61,21 @@ def check_current_password(space_id, password, hasher, now):
     return space
 
 
-def change_password(space_id, current, new, hasher, now):
-    """A new password under the EP 4 rules, not the current one. Returns the space."""
+def change_password(space_id, current, new, hasher, now, keep_session=None):
+    """A new password under the EP 4 rules, not the current one. Returns the space.
+
+    Every other session ends and every other remembered browser is forgotten; `keep_session`
+    (the public id of the session making the change) stays signed in and remembered.
+    """
     problem = password_problem(new)
     if problem:
         raise Refused(problem, "password")
     space = check_current_password(space_id, current, hasher, now)
     if hasher.check(new, space.password_hash):
         raise Refused(SAME_PASSWORD, "password")
-    Space.update(password_hash=hasher.hash(new)).where(Space.id == space_id).execute()
+    with db.atomic():
+        Space.update(password_hash=hasher.hash(new)).where(Space.id == space_id).execute()
+        security.password_changed(space_id, now, keep_session=keep_session)
     return Space.get_by_id(space_id)
 
 

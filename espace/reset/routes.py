@@ -12,7 +12,7 @@ from flask import Blueprint, flash, request, url_for
 from .. import challenge
 from ..access import sign_out
 from ..database import ensure_connection
-from ..domain import reset
+from ..domain import reset, security
 from ..domain.clock import now
 from ..domain.errors import DeliveryFailed, Refused
 from ..domain.hashing import sha256_hex
@@ -32,7 +32,8 @@ wizard = Wizard("reset", (
     ("Question de confiance", "reset.question"),
     ("Nouveau mot de passe", "reset.password"),
 ))
-DONE = "Votre mot de passe a été modifié. Connectez-vous avec votre nouveau mot de passe."
+DONE = ("Votre mot de passe a été modifié. " + security.AFTER_PASSWORD_RESET
+        + " Connectez-vous avec votre nouveau mot de passe.")
 
 
 def spent(response):
@@ -134,7 +135,7 @@ def password():
             journal(space.id, "password_reset")
             notify(space, "Votre mot de passe a été changé",
                    "Le mot de passe de votre espace professionnel a été changé avec la procédure "
-                   "« Mot de passe oublié ». Toutes les sessions ouvertes sur cet espace ont été fermées.")
+                   "« Mot de passe oublié ». " + security.AFTER_PASSWORD_RESET)
             sign_out()
             flash(DONE, "info")
             return see_other(url_for("auth.login"))
