@@ -38,6 +38,7 @@ ASSISTANCE = "assistance"  # flask sessions N --fermer / --tout
 
 UNKNOWN_SESSION = "Cette session n'est pas (ou plus) ouverte sur votre espace : rien n'a été fermé."
 UNKNOWN_BROWSER = "Ce navigateur n'est pas (ou plus) mémorisé pour votre espace : rien n'a été oublié."
+NO_OTHER_SESSION = "Aucune autre session n'était ouverte sur votre espace : rien n'a été modifié."
 CURRENT_SESSION = "Pour fermer la session de ce navigateur, utilisez « Se déconnecter »."
 UNKNOWN_AGENT = "Navigateur inconnu"
 # What the page confirming a new password says (EP 5, then EP 6).
@@ -232,7 +233,10 @@ class Ended:
 
 def sign_out_everywhere_else(space_id, now, current, reason=OTHERS_CLOSED):
     """« Me déconnecter de tous les autres appareils »: the password stays; remembered browsers too."""
-    return Ended(end_sessions(space_id, now, reason, except_session=current), 0)
+    ended = end_sessions(space_id, now, reason, except_session=current)
+    if not ended:
+        raise Refused(NO_OTHER_SESSION)
+    return Ended(ended, 0)
 
 
 def password_changed(space_id, now, keep_session=None):
@@ -288,8 +292,6 @@ def session_closed_text(row):
 
 
 def others_closed_text(count):
-    if not count:
-        return "Aucune autre session n'était ouverte sur votre espace."
     return (f"{count} autre{'s' if count > 1 else ''} session{'s' if count > 1 else ''} "
             f"{'ont' if count > 1 else 'a'} été fermée{'s' if count > 1 else ''} : seule celle-ci reste "
             "ouverte. Votre mot de passe et vos navigateurs mémorisés n'ont pas changé.")

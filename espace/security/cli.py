@@ -65,10 +65,11 @@ def sessions_command(number, target, everything):
             else:
                 _list(space, moment)
                 return
-            with current_app.test_request_context():  # the e-mail's links need a URL base
-                notify(space, "Action de l'assistance sur votre espace", told)
     except Refused as refusal:
         _fail(refusal.message)
+    # A request context of its own (the e-mail's links need a URL base); it closes its connection.
+    with current_app.test_request_context():
+        notify(space, "Action de l'assistance sur votre espace", told)
     click.echo(told)
 
 

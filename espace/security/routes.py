@@ -28,7 +28,7 @@ def index():
                        sessions=security.open_sessions(g.space.id, moment, idle_limit()),
                        current=current_session_id(), current_device=g.open_session.device_id,
                        label=security.agent_label, when=history.local_date_time,
-                       idle=security.french_duration(idle_limit()), form=CloseOthersForm())
+                       idle=security.french_duration(idle_limit()))
 
 
 def act(form, change, kind, subject):
@@ -107,5 +107,5 @@ def session_timer():
     return {"session_timer": {
         "remaining": seconds, "warn": int(warn_before().total_seconds()),
         "warn_label": security.french_duration(warn_before()), "limit": security.french_duration(idle_limit()),
-        "extend_form": ExtendForm(formdata=None, retour=request.full_path.rstrip("?")),
+        "here": request.full_path.rstrip("?"),
     }}
