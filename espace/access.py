@@ -135,5 +135,6 @@ def remember_destination():
 
 def local_path(path):
     """A path of this site only: « /espace/… », never « //host », « /\\host » or a scheme."""
-    return (isinstance(path, str) and path.startswith("/") and not path.startswith(("//", "/\\"))
-            and "\\" not in path and not urlsplit(path).netloc and path.isprintable())
+    # Browsers read « \ » as « / »: « /\host » would be another site.
+    return (isinstance(path, str) and path.startswith("/") and "\\" not in path
+            and not urlsplit(path).netloc and path.isprintable())
