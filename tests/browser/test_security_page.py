@@ -35,13 +35,14 @@ def signed_out(page):
 def test_forget_a_browser_close_a_session_close_the_others(request, browser, live, scan, mode):
     page = request.getfixturevalue("nojs_page" if mode == "nojs" else "page")
     person = Keyboard(page) if mode == "keyboard" else Mouse(page)
-    audit = Audit(page, scan)
+    # axe-core runs in the page: not where JavaScript is off (the markup is the same there).
+    audit = Audit(page, scan) if mode != "nojs" else (lambda state: None)
     remembered = other_browser(browser, live, remember=True)
     sign_in(page, BERNARD, BERNARD_PASSWORD)
     person.follow("Sécurité de mon espace")
     expect(page).to_have_title(TITLE)
     main = page.get_by_role("main")
-    expect(main.get_by_role("heading", name=re.compile("^Chrom.* cette session$"))).to_be_visible()
+    expect(main.get_by_role("heading", name=re.compile(r"^HeadlessChrome sur Linux cette session$"))).to_be_visible()
     expect(main.get_by_role("button", name="Fermer", exact=True)).to_have_count(1)
     expect(main.get_by_role("button", name="Se déconnecter", exact=True)).to_have_count(1)
     note = page.locator(".session-timer__note")
@@ -77,7 +78,7 @@ def test_forget_a_browser_close_a_session_close_the_others(request, browser, liv
     assert page.url.endswith("/espace/")  # this one stays
     remembered.context.close()
     third.context.close()
-    assert audit.found == [], "\n".join(audit.found)
+    assert mode == "nojs" or audit.found == [], "\n".join(audit.found)
 
 
 @pytest.fixture
