@@ -430,3 +430,32 @@ def test_cli_tout(app):
 def test_cli_refusals_in_french_without_error_prefix(app, args, message):
     result = run(app, *args)
     assert result.exit_code == 1 and message in result.output and "Error" not in result.output
+
+
+# --- several workers ------------------------------------------------------------------
+
+
+def test_a_session_closed_on_one_server_is_refused_by_the_other(make_app, tmp_path):
+    """Two server processes on one database and one session store, as two workers or hosts."""
+    from conftest import live_login, settings_for
+    from live_server import Browser, LiveServer
+
+    app = make_app()
+    settings = settings_for(tmp_path, SEED_DEMO=False)
+    first, second = LiveServer(settings), LiveServer(settings)
+    try:
+        there = Browser(first.url)
+        assert live_login(there, app, EMAIL, BERNARD_PASSWORD).headers["Location"].endswith("/espace/")
+        assert there.get("/espace/").status == 200
+        here = Browser(second.url)
+        with app.app_context(), db.connection_context():
+            SigninCode.delete().execute()
+        assert live_login(here, app, EMAIL, BERNARD_PASSWORD).headers["Location"].endswith("/espace/")
+        (other,) = public_ids(here.get(PAGE).text, "session")
+        assert here.post("/espace/securite/sessions/fermer", {"session": other}).status == 303
+        refused = there.get("/espace/")
+        assert refused.status == 303 and refused.headers["Location"].endswith("/connexion")
+        assert here.get("/espace/").status == 200
+    finally:
+        first.stop()
+        second.stop()
