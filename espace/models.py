@@ -66,7 +66,8 @@ class Space(BaseModel):
     answers_locked_until = DateTimeField(null=True)
     failed_login_count = IntegerField(default=0)
     login_locked_until = DateTimeField(null=True)
-    # Stored in each signed-in session; raising it ends every session but the one that did.
+    # The password's generation, raised by each new password: a sign-in left between the password
+    # and the code under an older one is refused. Sessions themselves end through OpenSession rows.
     session_epoch = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
 
     @property

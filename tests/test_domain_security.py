@@ -143,7 +143,8 @@ def test_remaining_is_the_sooner_of_the_two_limits(bernard):
 
 
 def test_open_sessions_lists_only_the_open_ones_of_the_space(bernard, lila):
-    kept, closed, idle = opened(bernard, T0 + SECOND), opened(bernard, T0 + SECOND), opened(bernard, T0 - security.IDLE_LIMIT)
+    kept, closed = opened(bernard, T0 + SECOND), opened(bernard, T0 + SECOND)
+    idle = opened(bernard, T0 - security.IDLE_LIMIT)
     opened(lila)
     security.end_session(bernard.id, closed, T0 + SECOND)
     assert [s.public_id for s in security.open_sessions(bernard.id, T0 + SECOND)] == [kept]

@@ -17,7 +17,8 @@ from .clock import french_datetime
 from .errors import DeliveryFailed, Refused
 from .hashing import sha256_hex
 from .history import truncate_client
-from .security import attach_device, describe_agent, forget_devices, new_public_id  # noqa: F401 (forget_devices: callers')
+# forget_devices: kept importable from here for its callers.
+from .security import attach_device, describe_agent, forget_devices, new_public_id  # noqa: F401
 
 CODE_DIGITS = 6
 CODE_VALIDITY = timedelta(minutes=10)

@@ -25,7 +25,8 @@ def _when(moment):
 
 def _line(row, first, last):
     label = security.agent_label(row.browser, row.system)
-    return f"  {row.public_id}  {label:<32}  {row.client or '-':<22}  {first} {_when(row.created_at)}, {last} {_when(row.last_used_at)}"
+    return (f"  {row.public_id}  {label:<32}  {row.client or '-':<22}  "
+            f"{first} {_when(row.created_at)}, {last} {_when(row.last_used_at)}")
 
 
 def _fail(message):
