@@ -23,6 +23,7 @@ from .domain.seed import seed_demo
 from .extensions import csrf, limiter, server_sessions
 from .mail import mailer_from_config, sender
 from .models import db
+from .security import cli as security_cli
 from .sessions import VisitorSessions
 from .web import AfterResponse, template_context
 
@@ -37,7 +38,7 @@ CSP = (
 
 # Pages of a procedure or of a space: never kept by a browser or proxy cache.
 PRIVATE_BLUEPRINTS = ("option", "activation", "captcha", "space", "history", "auth", "outbox",
-                      "credentials_change", "coordinates", "reset")
+                      "credentials_change", "coordinates", "reset", "security")
 
 
 def create_app(test_config=None):
@@ -89,6 +90,7 @@ def create_app(test_config=None):
     availability.init_app(app)
     sender.init_app(app)
     cli.register(app)
+    security_cli.register(app)
 
     app.wsgi_app = AfterResponse(app.wsgi_app)
     with app.app_context():
@@ -179,10 +181,11 @@ def register_blueprints(app):
     from .option.routes import bp as option_bp
     from .pages.routes import bp as pages_bp
     from .reset.routes import bp as reset_bp
+    from .security.routes import bp as security_bp
     from .space.routes import bp as space_bp
 
     for bp in (pages_bp, option_bp, activation_bp, captcha_bp, auth_bp, space_bp, history_bp, health_bp,
-               credentials_change_bp, coordinates_bp, reset_bp):
+               credentials_change_bp, coordinates_bp, reset_bp, security_bp):
         app.register_blueprint(bp)
     if app.config["ESPACE_ENV"] in ("development", "testing"):
         from .outbox.routes import bp as outbox_bp

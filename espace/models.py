@@ -66,7 +66,8 @@ class Space(BaseModel):
     answers_locked_until = DateTimeField(null=True)
     failed_login_count = IntegerField(default=0)
     login_locked_until = DateTimeField(null=True)
-    # Stored in each signed-in session; raising it ends every session but the one that did.
+    # The password's generation, raised by each new password: a sign-in left between the password
+    # and the code under an older one is refused. Sessions themselves end through OpenSession rows.
     session_epoch = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
 
     @property
@@ -202,12 +203,18 @@ class SigninCode(Expiring):
 
 
 class Device(BaseModel):
-    """A browser remembered by the holder (« Se souvenir de ce navigateur »): no code for six months."""
+    """A browser remembered by the holder (« Se souvenir de ce navigateur »): no code for six months.
+
+    A password change deletes the rows (espace/domain/security.py), except the browser that made it.
+    """
 
     space = ForeignKeyField(Space, backref="devices", on_delete="CASCADE")
     token_hash = CharField(max_length=64, unique=True)
-    # The space's session_epoch when remembered: raising it (a new password) forgets the browser.
-    session_epoch = IntegerField()
+    # What « Sécurité de mon espace » shows and its forms name (never the token or its hash).
+    public_id = CharField(max_length=32, unique=True)
+    browser = CharField(max_length=60, default="")
+    system = CharField(max_length=60, default="")
+    client = CharField(max_length=64, default="")  # truncated address of the last use
     created_at = DateTimeField()
     last_used_at = DateTimeField()
     expires_at = DateTimeField(index=True)
@@ -244,5 +251,27 @@ class LoginFailure(BaseModel):
     captcha_until = DateTimeField(null=True, index=True)
 
 
+class OpenSession(BaseModel):
+    """A signed-in session, as « Sécurité de mon espace » lists it; ending the row ends the session.
+
+    The session store keeps only `public_id`; every request checks this row (espace/access.py),
+    so a session ended here is refused by every worker and host at its next request.
+    """
+
+    space = ForeignKeyField(Space, backref="open_sessions", on_delete="CASCADE")
+    public_id = CharField(max_length=32, unique=True)  # random: never the session id itself
+    device = ForeignKeyField(Device, null=True, on_delete="SET NULL")  # the remembered browser it came from
+    browser = CharField(max_length=60, default="")
+    system = CharField(max_length=60, default="")
+    client = CharField(max_length=64, default="")  # truncated, as in « Historique »
+    created_at = DateTimeField()
+    last_used_at = DateTimeField()
+    ended_at = DateTimeField(null=True)
+    end_reason = CharField(max_length=20, null=True)
+
+    class Meta:
+        indexes = ((("space", "ended_at"), False),)
+
+
 ALL_MODELS = [Space, LegacyTrustAnswer, Dossier, Service, ActivationRequest, OutboxMessage, Event,
-              EmailChange, PasswordReset, SigninCode, Device, MailJob, LoginFailure]
+              EmailChange, PasswordReset, SigninCode, Device, MailJob, LoginFailure, OpenSession]

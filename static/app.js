@@ -69,6 +69,77 @@
     });
   }
 
+  /* WCAG 2.2.1: warn before the signed-in session ends, and offer « Prolonger ma session ».
+     The figures come from the page (#session-timer, from espace/domain/security.py); before
+     warning, ask the server how long is left (another tab may have kept the session alive). */
+  function setupSessionTimer() {
+    var box = document.getElementById("session-timer");
+    if (!box || box.dataset.ready) { return; }
+    box.dataset.ready = "1";
+    var dialog = document.getElementById("session-warning");
+    var form = dialog.querySelector("[data-session-extend]");
+    var warnMs = Number(box.dataset.sessionWarn) * 1000;
+    var timer = null;
+    var before = null;
+
+    function schedule(seconds) {
+      clearTimeout(timer);
+      timer = setTimeout(check, Math.max(0, seconds * 1000 - warnMs));
+    }
+
+    function check() {
+      fetch(box.dataset.sessionStateUrl, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          if (data.remaining * 1000 > warnMs + 1000) { schedule(data.remaining); } else { warn(data.remaining); }
+        })
+        .catch(function () { warn(warnMs / 1000); });
+    }
+
+    function warn(seconds) {
+      if (seconds <= 0) { ended(); return; }
+      var end = new Date(Date.now() + seconds * 1000);
+      var time = end.toLocaleTimeString("fr-FR", {timeZone: "Europe/Paris", hour: "2-digit", minute: "2-digit"});
+      dialog.querySelector("[data-session-end-time]").textContent = ", à " + time.replace(":", "h") + " (heure de Paris)";
+      if (!dialog.open) {
+        before = document.activeElement;
+        dialog.showModal();
+        form.querySelector("button").focus();
+      }
+      clearTimeout(timer);
+      timer = setTimeout(ended, seconds * 1000);
+    }
+
+    function ended() {
+      clearTimeout(timer);
+      dialog.querySelector("[data-session-warning]").hidden = true;
+      var done = dialog.querySelector("[data-session-ended]");
+      done.hidden = false;
+      dialog.setAttribute("aria-labelledby", "session-ended-title");
+      dialog.removeAttribute("aria-describedby");
+      if (!dialog.open) { dialog.showModal(); }
+      done.querySelector("h2").focus();
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin",
+                          headers: {"Accept": "application/json"}})
+        .then(function (response) {
+          if (!response.ok) { throw new Error("ended"); }
+          return response.json();
+        })
+        .then(function (data) {
+          dialog.close();
+          if (before && before.focus) { before.focus(); }
+          announce("Votre session a été prolongée.");
+          schedule(data.remaining);
+        })
+        .catch(ended);
+    });
+    schedule(Number(box.dataset.sessionRemaining));
+  }
+
   function enhance(root) {
     setupStrength(root);
     setupPasswordToggles(root);
@@ -96,6 +167,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     enhance(document);
+    setupSessionTimer();
     /* A form posted without htmx (login…) comes back as a whole page: lead to its errors too. */
     var summary = document.querySelector("[data-error-summary]");
     if (summary) { summary.focus(); }

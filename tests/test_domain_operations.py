@@ -128,6 +128,7 @@ def test_purge_expired_runs_every_purge(dbc):
         ("événement(s) de l'historique de plus d'un an supprimé(s)", 1),
         ("lien(s) « Mot de passe oublié » expiré(s) supprimé(s)", 0),
         ("changement(s) d'adresse électronique périmé(s) supprimé(s)", 0),
+        ("session(s) terminée(s) depuis plus d'un jour supprimée(s)", 0),
     ]
     assert [r.state for r in ActivationRequest.select().order_by(ActivationRequest.id)] == [EXPIRED, PENDING]
     assert Event.select().count() == 1

@@ -8,7 +8,7 @@ import time_machine
 from conftest import BERNARD, LILA
 from itsdangerous import URLSafeTimedSerializer
 
-from espace.domain import signin
+from espace.domain import security, signin
 from espace.domain.errors import DeliveryFailed, Refused
 from espace.domain.hashing import sha256_hex
 from espace.models import PENDING, SUPERSEDED, USED, Device, SigninCode, Space
@@ -288,14 +288,15 @@ def test_the_key_matters(bernard):
 # --- remembered browsers -------------------------------------------------------------
 
 
-def test_remember_device_keeps_only_a_hash_and_the_epoch(bernard):
-    Space.update(session_epoch=3).where(Space.id == bernard.id).execute()
-    bernard = Space.get_by_id(bernard.id)
-    token = signin.remember_device(bernard, T0)
+def test_remember_device_keeps_only_a_hash_and_a_description(bernard):
+    firefox = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+    token = signin.remember_device(bernard, T0, firefox, "203.0.113.7")
     device = Device.get()
     assert len(token) == 43 and token != signin.remember_device(bernard, T0)  # 256 random bits
     assert device.token_hash == sha256_hex(token) and token not in device.token_hash
-    assert (device.space_id, device.session_epoch) == (bernard.id, 3)
+    assert device.public_id not in (token, device.token_hash) and len(device.public_id) >= 22
+    assert (device.space_id, device.browser, device.system, device.client) == (
+        bernard.id, "Firefox", "Windows", "203.0.113.x")
     assert device.created_at == device.last_used_at == T0
     assert device.expires_at == T0 + timedelta(days=183)
 
@@ -328,9 +329,10 @@ def test_after_six_months_the_device_is_forgotten(bernard):
     assert Device.select().count() == 0
 
 
-def test_a_new_session_epoch_forgets_the_device(bernard):
+def test_a_new_password_forgets_the_device(bernard):
+    """security.password_changed (EP 5 and EP 6) deletes the rows; the epoch alone no longer does."""
     token = signin.remember_device(bernard, T0)
-    Space.update(session_epoch=Space.session_epoch + 1).where(Space.id == bernard.id).execute()
+    security.password_changed(bernard.id, T0)
     assert signin.recognised_device(Space.get_by_id(bernard.id), token, T0) is False
     assert Device.select().count() == 0
 
@@ -352,9 +354,7 @@ def test_purge_expired(bernard, lila):
     recent_code = signin.send_code(lila, T0 + SECOND, KEY, Outbox())  # still counted for the limit
     living = signin.remember_device(bernard, now - timedelta(days=183) + SECOND)
     signin.remember_device(bernard, now - timedelta(days=183))  # expires exactly now
-    signin.remember_device(lila, T0)
-    Space.update(session_epoch=Space.session_epoch + 1).where(Space.id == lila.id).execute()
-    assert signin.purge_expired(now) == 3
+    assert signin.purge_expired(now) == 2
     assert [r.id for r in SigninCode.select()] == [recent_code.id] and old_code.id != recent_code.id
     assert [d.token_hash for d in Device.select()] == [sha256_hex(living)]
     assert signin.purge_expired(now) == 0

@@ -54,6 +54,7 @@ def pages_in_every_state(app):
     states += [("recap", client.get("/activation/recapitulatif"))]
     log_in(client, "toto321@toto.toto", BERNARD_PASSWORD)
     states += [("space", client.get("/espace/")), ("coordinates", client.get("/espace/coordonnees")),
+               ("security", client.get("/espace/securite/")),
                ("outbox", client.get("/outbox/"))]
     message = re.search(r'href="(/outbox/\d+)"', text(states[-1][1])).group(1)
     states += [("outbox-message", client.get(message))]
@@ -80,7 +81,7 @@ def test_every_page_and_state_is_valid_html_but_for_htmx_attributes(app, tmp_pat
         path = tmp_path / f"{name}.html"
         path.write_text(page, encoding="utf-8")
         paths.append(str(path))
-    assert len(paths) == len({name for name, _ in states}) == 33
+    assert len(paths) == len({name for name, _ in states}) == 34
     errors = validate(paths)
     # The checker did read the pages: it reports the htmx attributes it does not know.
     assert any(HTMX_ATTRIBUTE.match(message) for _, _, message in errors)

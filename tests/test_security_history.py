@@ -1,7 +1,10 @@
 """« Historique » attacks: enumeration through it, flooding it, reading it without being signed in, secrets in it."""
+from datetime import datetime
+
 import pytest
 
 from conftest import BERNARD, BERNARD_PASSWORD, LILA, PASSWORD
+from espace.domain import security
 from espace.domain.login import MAX_LOGIN_FAILURES
 from espace.models import Event, Space, db
 
@@ -52,7 +55,7 @@ def test_a_session_ended_elsewhere_cannot_read_the_history(walk, client, app):
     walk.login(BERNARD_EMAIL, BERNARD_PASSWORD)
     assert client.get("/espace/historique").status_code == 200
     with app.app_context(), db.connection_context():
-        Space.update(session_epoch=Space.session_epoch + 1).where(Space.subscriber_number == BERNARD).execute()
+        security.end_sessions(Space.by_number(BERNARD).id, datetime.utcnow(), security.CLOSED)
     response = client.get("/espace/historique")
     assert response.status_code == 303 and response.headers["Location"].endswith("/connexion?suite=/espace/historique")
 

@@ -10,7 +10,7 @@ import time_machine
 from conftest import BERNARD, BERNARD_PASSWORD, Walk, settings_for, signin_code_of
 from live_server import Browser, LiveServer, all_at_once
 
-from espace.domain import signin
+from espace.domain import security, signin
 from espace.models import Device, Event, OutboxMessage, SigninCode, Space, db
 
 EMAIL = "toto321@toto.toto"
@@ -100,7 +100,7 @@ def test_a_code_lives_ten_minutes(make_app):
 def test_a_password_change_during_the_code_step_ends_the_pending_sign_in(walk, client, app):
     walk.password(EMAIL, BERNARD_PASSWORD)
     code = signin_code_of(app, EMAIL)
-    with app.app_context(), db.connection_context():  # as access.end_other_sessions does
+    with app.app_context(), db.connection_context():  # as security.password_changed does
         Space.update(session_epoch=Space.session_epoch + 1).where(Space.subscriber_number == BERNARD).execute()
     response = walk.confirm(code)
     assert response.status_code == 303 and response.location.endswith("/connexion")
@@ -163,11 +163,11 @@ def test_forget_devices_revokes_every_remembered_browser(app):
     assert all(asks_for_the_code(app, c) for c in cookies)
 
 
-def test_a_new_session_epoch_revokes_remembered_browsers(app):
-    """A password change that only raises the epoch (access.end_other_sessions) forgets them too."""
+def test_a_new_password_revokes_remembered_browsers(app):
+    """A password reset (security.password_changed, no session kept) forgets every one."""
     cookie = remembered_cookie(app)
     with app.app_context(), db.connection_context():
-        Space.update(session_epoch=Space.session_epoch + 1).where(Space.by_number(BERNARD).id == Space.id).execute()
+        security.password_changed(Space.by_number(BERNARD).id, datetime.utcnow())
     assert asks_for_the_code(app, cookie)
     with app.app_context(), db.connection_context():
         assert Device.select().count() == 0

@@ -1,12 +1,14 @@
 """The browser cookies of the sign-in, each signed and sent only to /connexion.
 
-- « Se souvenir de ce navigateur »: a random device id, whose browser skips the code.
+- « Se souvenir de ce navigateur »: a random device id, whose browser skips the code; the
+  session it opens knows it (« Sécurité de mon espace » lists and forgets remembered browsers).
 - The spaces this browser has signed in to: a browser seen before gets no « nouveau
   navigateur » notice (it is not remembered: the code is still asked).
 """
-from flask import current_app, request
+from flask import current_app, g, request
 from itsdangerous import BadData, URLSafeSerializer
 
+from ..access import current_session_id
 from ..config import cookie_name
 from ..domain import signin
 from ..domain.clock import now
@@ -31,9 +33,13 @@ def _seen_seal():
 
 
 def recognised(space):
-    """This browser was remembered for this space, and still is."""
+    """This browser was remembered for this space, and still is; the session it opens will know it."""
     token = _seal().open(request.cookies.get(cookie(COOKIE)))
-    return signin.recognised_device(space, token, now())
+    device = signin.find_device(space, token, now(), request.headers.get("User-Agent", ""), request.remote_addr)
+    if device is None:
+        return False
+    g.remembered_device = device.id  # read by access.sign_in
+    return True
 
 
 def _set(response, name, value):
@@ -42,7 +48,10 @@ def _set(response, name, value):
 
 
 def remember(response, space):
-    _set(response, COOKIE, _seal().seal(signin.remember_device(space, now())))
+    """Call after access.sign_in: the new session is noted as this remembered browser's."""
+    token = signin.remember_device(space, now(), request.headers.get("User-Agent", ""), request.remote_addr,
+                                   session=current_session_id())
+    _set(response, COOKIE, _seal().seal(token))
 
 
 def _seen_ids():

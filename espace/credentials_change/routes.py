@@ -1,8 +1,8 @@
 """EP 5 « Changer d'adresse électronique ou de mot de passe », from the signed-in space."""
 from flask import Blueprint, flash, g, request, url_for
 
-from ..access import credentials_changed, login_required
-from ..domain import credentials_change
+from ..access import credentials_changed, current_session_id, login_required
+from ..domain import credentials_change, security
 from ..domain.clock import now
 from ..domain.errors import Refused
 from ..extensions import hasher, shared_rate
@@ -91,13 +91,13 @@ def password():
     if form.validate_on_submit():
         try:
             space = credentials_change.change_password(
-                g.space.id, form.current_password.data, form.password.data, hasher(), now())
+                g.space.id, form.current_password.data, form.password.data, hasher(), now(),
+                keep_session=current_session_id())
         except Refused as refusal:
             form.refuse(refusal)
         else:
             credentials_changed(space)
-            flash("Votre mot de passe a été modifié. Vos sessions ouvertes sur d'autres navigateurs ont été "
-                  "fermées, les navigateurs mémorisés oubliés, et les liens et codes en attente annulés.", "success")
+            flash("Votre mot de passe a été modifié. " + security.AFTER_PASSWORD_CHANGE, "success")
             return see_other(url_for("space.home"))
     return render_step("credentials_change/password.html", status=422 if form.errors else 200, form=form)
 

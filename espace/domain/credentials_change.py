@@ -10,7 +10,7 @@ from datetime import timedelta
 from peewee import IntegrityError
 
 from ..models import EXPIRED, PENDING, SUPERSEDED, USED, EmailChange, Space, db
-from . import activation
+from . import activation, security
 from .clock import french_datetime
 from .credentials import SAME_PASSWORD, new_password_problem, normalise_email, password_problem  # noqa: F401
 from .errors import DeliveryFailed, Refused
@@ -72,10 +72,13 @@ def check_current_password(space_id, password, hasher, now):
     return space
 
 
-def change_password(space_id, current, new, hasher, now):
-    """A new password under the EP 4 rules, not the current one; the whole change: every other
-    session ends (the session epoch rises: the caller's session takes the new value), every
-    pending link and code dies, and the event is told. Returns the space."""
+def change_password(space_id, current, new, hasher, now, keep_session=None):
+    """A new password under the EP 4 rules, not the current one; the whole change. Returns the space.
+
+    Every other session ends and every other remembered browser is forgotten (`keep_session`, the
+    public id of the session making the change, stays signed in and remembered), every pending
+    link and code dies, and the event is told.
+    """
     rules = password_problem(new)  # before the current password is checked (and counted)
     if rules:
         raise Refused(rules, "password")
@@ -85,8 +88,8 @@ def change_password(space_id, current, new, hasher, now):
         raise Refused(problem, "password")
     password_hash = hasher.hash(new)
     with db.atomic():
-        Space.update(password_hash=password_hash, session_epoch=Space.session_epoch + 1).where(
-            Space.id == space_id).execute()
+        Space.update(password_hash=password_hash).where(Space.id == space_id).execute()
+        security.password_changed(space_id, now, keep_session=keep_session)
         end_pending(space_id)
     emit("password_changed", space_id, now)
     return Space.get_by_id(space_id)

@@ -39,6 +39,12 @@ KINDS = {
     "coordinates_changed": "Coordonnées modifiées",
     "trust_question_changed": "Question de confiance modifiée",
     "unlocked": "Espace débloqué par l'assistance",
+    "browser_forgotten": "Navigateur mémorisé oublié",
+    "session_closed": "Session fermée sur un autre appareil",
+    "other_sessions_closed": "Déconnexion de tous les autres appareils",
+    "session_closed_by_assistance": "Session fermée par l'assistance",
+    "browser_forgotten_by_assistance": "Navigateur mémorisé oublié par l'assistance",
+    "all_sessions_closed_by_assistance": "Sessions fermées et navigateurs oubliés par l'assistance",
 }
 
 

@@ -7,7 +7,7 @@ to `PURGES`, a per-space lock to `LOCKS`, an encrypted column to `ENCRYPTED`.
 from functools import partial
 
 from ..models import ACCESS_CERTIFICATE, ACCESS_PASSWORD, EXPIRED, PENDING, USED, ActivationRequest, Space, db
-from . import activation, credentials_change, history, reset
+from . import activation, credentials_change, history, reset, security
 from .errors import Refused
 from .identity import ANSWER_THROTTLE, NUMBER_DIGITS, clean_number, is_valid_number
 from . import login, signin
@@ -60,6 +60,7 @@ PURGES = (
     ("lien(s) « Mot de passe oublié » expiré(s) supprimé(s)", reset.purge_expired),
     ("changement(s) d'adresse électronique périmé(s) supprimé(s)", credentials_change.purge_expired),
     ("compteur(s) d'échecs de connexion périmé(s) supprimé(s)", login.purge_expired),
+    ("session(s) terminée(s) depuis plus d'un jour supprimée(s)", security.purge_expired),
 )
 
 # (what the holder could not do, its per-space throttle): `flask unlock` clears them all.

@@ -10,6 +10,7 @@ from datetime import timedelta
 from peewee import IntegrityError
 
 from ..models import PENDING, SUPERSEDED, USED, PasswordReset, Space, db
+from . import security
 from .credentials import SAME_PASSWORD, new_password_problem, normalise_email  # noqa: F401
 from .errors import Refused
 from . import login
@@ -106,8 +107,8 @@ def complete_reset(token_hash, password, hasher, now):
 
     The password follows EP 4's rules (checked by the form) and must differ from the
     current one. The conditional update is the lock: of two submissions with one link,
-    exactly one sees a pending row to change. Raising the session epoch ends every session
-    of the space on every worker and host.
+    exactly one sees a pending row to change. Every session of the space ends (on every
+    worker and host) and every remembered browser is forgotten (security.password_changed).
     """
     reset = find_reset(token_hash, now)
     problem = new_password_problem(password, reset.space.password_hash, hasher)
@@ -122,8 +123,9 @@ def complete_reset(token_hash, password, hasher, now):
         if claimed != 1:
             find_reset(token_hash, now)  # says why: used, superseded or expired meanwhile
             raise Refused(LINK_USED)
-        Space.update(password_hash=password_hash, session_epoch=Space.session_epoch + 1,
-                     failed_login_count=0, login_locked_until=None).where(Space.id == reset.space_id).execute()
+        Space.update(password_hash=password_hash, failed_login_count=0,
+                     login_locked_until=None).where(Space.id == reset.space_id).execute()
+        security.password_changed(reset.space_id, now)
         end_pending(reset.space_id)
         space = Space.get_by_id(reset.space_id)
         # The holder proved the mailbox and the trust answer: the login asks no more captcha.

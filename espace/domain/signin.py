@@ -2,8 +2,8 @@
 
 After a correct password the session holds only the pending space; the space opens once
 the code is right. A browser the holder chose to remember skips the code for six months,
-as long as its row exists, has not expired and carries the space's current session epoch
-(a new password raises the epoch, so it forgets every remembered browser).
+as long as its row exists and has not expired (« Oublier ce navigateur » and a new password
+delete rows: espace/domain/security.py).
 """
 import hashlib
 import hmac
@@ -18,6 +18,9 @@ from .clock import french_datetime
 from .credentials import clean_code
 from .errors import DeliveryFailed, Refused
 from .hashing import sha256_hex
+from .history import truncate_client
+# forget_devices: kept importable from here for its callers.
+from .security import attach_device, describe_agent, forget_devices, new_public_id  # noqa: F401
 
 CODE_DIGITS = 6
 CODE_VALIDITY = timedelta(minutes=10)
@@ -178,38 +181,52 @@ def spaces_with_codes_blocked(now):
             .group_by(SigninCode.space).having(fn.COUNT(SigninCode.id) >= MAX_CODES).count())
 
 
-def remember_device(space, now):
-    """« Se souvenir de ce navigateur »: a new random device id (for the cookie); its hash is kept."""
+def remember_device(space, now, user_agent="", client=None, session=None):
+    """« Se souvenir de ce navigateur »: a new random device id (for the cookie); its hash is kept.
+
+    `session`: the public id of the open session signed in from this browser.
+    """
     token = secrets.token_urlsafe(32)
-    Device.create(space=space.id, token_hash=sha256_hex(token), session_epoch=space.session_epoch,
-                  created_at=now, last_used_at=now, expires_at=now + DEVICE_LIFETIME)
+    browser, system = describe_agent(user_agent)
+    device = Device.create(space=space.id, token_hash=sha256_hex(token), public_id=new_public_id(),
+                           browser=browser, system=system, client=truncate_client(client), created_at=now,
+                           last_used_at=now, expires_at=now + DEVICE_LIFETIME)
+    if session:
+        attach_device(session, device.id)
     return token
 
 
-def recognised_device(space, token, now):
-    """Whether this device id was remembered for this space and still holds; a dead one is forgotten."""
+def find_device(space, token, now, user_agent=None, client=None):
+    """The remembered browser of this device id for this space, its use noted; None if not (or no more).
+
+    A dead one is forgotten.
+    """
     if not token:
-        return False
+        return None
     device = Device.get_or_none(Device.token_hash == sha256_hex(token))
     if device is None or device.space_id != space.id:
-        return False
-    if device.expires_at <= now or device.session_epoch != space.session_epoch:
+        return None
+    if device.expires_at <= now:
         device.delete_instance()
-        return False
-    Device.update(last_used_at=now).where(Device.id == device.id).execute()
-    return True
+        return None
+    seen = {Device.last_used_at: now}
+    if client is not None:
+        seen[Device.client] = truncate_client(client)
+    if user_agent is not None:  # a browser updated since: say what it is now
+        seen[Device.browser], seen[Device.system] = describe_agent(user_agent)
+    Device.update(seen).where(Device.id == device.id).execute()
+    return device
 
 
-def forget_devices(space_id):
-    """Every remembered browser of the space needs the code again (call it at each password change)."""
-    return Device.delete().where(Device.space == space_id).execute()
+def recognised_device(space, token, now):
+    """Whether this device id was remembered for this space and still holds."""
+    return find_device(space, token, now) is not None
 
 
 def purge_expired(now):
     """Codes past the sending window (all expired by then) and dead devices; returns how many went."""
     codes = SigninCode.delete().where(SigninCode.created_at <= now - CODE_WINDOW).execute()
-    stale = Device.select(Device.id).join(Space).where(Device.session_epoch != Space.session_epoch)
-    devices = Device.delete().where((Device.expires_at <= now) | Device.id.in_(stale)).execute()
+    devices = Device.delete().where(Device.expires_at <= now).execute()
     return codes + devices
 
 

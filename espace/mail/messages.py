@@ -32,8 +32,7 @@ def absolute(endpoint, **values):
 def deliver(message):
     """Queue a composed message (its text and HTML encrypted); the sender sends it."""
     queue.enqueue_message(message.recipient, message.subject, message.text, message.html, encryptor(), now())
-    if has_request_context():
-        setattr(g, QUEUED, True)  # the embedded default sends it at the end of this request
+    setattr(g, QUEUED, True)  # the embedded default sends it at the end of this request (or command)
 
 
 def request_reset_link(email, client):

@@ -8,6 +8,8 @@ wrong passwords were typed: nothing was opened.
 """
 from dataclasses import dataclass
 
+from ..domain.security import AFTER_PASSWORD_CHANGE, AFTER_PASSWORD_RESET
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -36,13 +38,11 @@ NOTICES = {
         advice="attempts"),
     "password_changed": Notice(
         "Mot de passe modifié",
-        "Le mot de passe de votre espace professionnel a été modifié. Les sessions ouvertes sur d'autres "
-        "navigateurs ont été fermées et les autres navigateurs mémorisés oubliés."),
+        "Le mot de passe de votre espace professionnel a été modifié. " + AFTER_PASSWORD_CHANGE),
     "password_reset": Notice(
         "Votre mot de passe a été changé",
         "Le mot de passe de votre espace professionnel a été changé avec la procédure « Mot de passe "
-        "oublié ». Toutes les sessions ouvertes sur cet espace ont été fermées et les navigateurs "
-        "mémorisés oubliés.",
+        "oublié ». " + AFTER_PASSWORD_RESET,
         advice="assistance"),
     "email_change_requested": Notice(
         "Changement d'adresse électronique demandé",

@@ -100,6 +100,16 @@ def init_app(app):
             drain_quietly(kinds=(queue.MESSAGE,))
         return response
 
+    @app.teardown_appcontext
+    def _send_queued_by_a_command(exc):
+        # An operator command (`flask sessions`, `unlock`…) that told a holder: sent as it ends.
+        if g.pop(QUEUED, False) and exc is None:
+            try:
+                ensure_connection(db)
+                drain_quietly(kinds=(queue.MESSAGE,))
+            finally:
+                db.close()
+
 
 def drain_after_response():
     """MAIL_SENDER=inline, once an answer has left: the whole queue, « Mot de passe oublié »

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, flash, request, url_for
 
 from ..access import sign_out
 from ..captcha import challenge
-from ..domain import reset
+from ..domain import reset, security
 from ..domain.clock import now
 from ..domain.errors import Refused
 from ..domain.hashing import sha256_hex
@@ -31,7 +31,8 @@ wizard = Wizard("reset", (
     ("Question de confiance", "reset.question"),
     ("Nouveau mot de passe", "reset.password"),
 ))
-DONE = "Votre mot de passe a été modifié. Connectez-vous avec votre nouveau mot de passe."
+DONE = ("Votre mot de passe a été modifié. " + security.AFTER_PASSWORD_RESET
+        + " Connectez-vous avec votre nouveau mot de passe.")
 
 
 def spent(response):

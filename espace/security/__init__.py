@@ -1,0 +1,1 @@
+"""« Sécurité de mon espace »: open sessions, remembered browsers, « Prolonger ma session »."""

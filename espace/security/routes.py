@@ -1,0 +1,111 @@
+"""« Sécurité de mon espace »: the remembered browsers and open sessions, each with its button.
+
+Plain POST forms (Post/Redirect/Get), so everything works without JavaScript. Each action
+is written in « Historique » and e-mailed to the holder.
+"""
+from flask import Blueprint, flash, g, jsonify, request, url_for
+
+from ..access import (current_session_id, idle_limit, local_path, login_required, seconds_left, send_to_login,
+                      signed_in_space, warn_before)
+from ..domain import history, security
+from ..domain.clock import now
+from ..domain.errors import Refused
+from ..mail.messages import notify
+from ..web import journal, render_step, see_other
+from .forms import CloseOthersForm, CloseSessionForm, ExtendForm, ForgetBrowserForm
+
+bp = Blueprint("security", __name__, url_prefix="/espace/securite")
+
+EXTENDED = "Votre session a été prolongée."
+
+
+@bp.route("/")
+@login_required
+def index():
+    """The remembered browsers and the open sessions, this one marked."""
+    moment = now()
+    return render_step("security/index.html", browsers=security.remembered_browsers(g.space.id, moment),
+                       sessions=security.open_sessions(g.space.id, moment, idle_limit()),
+                       current=current_session_id(), current_device=g.open_session.device_id,
+                       label=security.agent_label, when=history.local_date_time,
+                       idle=security.french_duration(idle_limit()))
+
+
+def act(form, change, kind, subject):
+    """Validate the form, make the change, journal and notify it, and come back to the page."""
+    if form.validate_on_submit():
+        try:
+            what = change(form)
+        except Refused as refusal:
+            flash(refusal.message, "error")
+        else:
+            journal(g.space.id, kind)
+            notify(g.space, subject, what)
+            flash(what, "info")
+    else:
+        flash(next(iter(form.errors.values()))[0], "error")
+    return see_other(url_for(".index"))
+
+
+@bp.route("/navigateurs/oublier", methods=["POST"])
+@login_required
+def forget_browser():
+    """« Oublier ce navigateur »: its next sign-in asks for the code."""
+    return act(ForgetBrowserForm(), lambda form: security.browser_forgotten_text(
+        security.forget_device(g.space.id, form.navigateur.data)), "browser_forgotten", "Navigateur oublié")
+
+
+@bp.route("/sessions/fermer", methods=["POST"])
+@login_required
+def close_session():
+    """« Fermer »: another session of the space ends at its next request."""
+    return act(CloseSessionForm(), lambda form: security.session_closed_text(security.end_session(
+        g.space.id, form.session.data, now(), current=current_session_id())), "session_closed", "Session fermée")
+
+
+@bp.route("/sessions/fermer-les-autres", methods=["POST"])
+@login_required
+def close_others():
+    """« Me déconnecter de tous les autres appareils », without changing the password."""
+    return act(CloseOthersForm(), lambda form: security.others_closed_text(security.sign_out_everywhere_else(
+        g.space.id, now(), current_session_id()).sessions), "other_sessions_closed",
+        "Déconnexion de tous les autres appareils")
+
+
+@bp.route("/prolonger", methods=["POST"])
+def extend():
+    """« Prolonger ma session »: JSON for app.js; without JavaScript, back to the page it was on."""
+    form = ExtendForm()
+    space = signed_in_space(touch=False)
+    if space is None or not form.validate_on_submit():
+        return (jsonify(remaining=0), 401) if wants_json() else send_to_login()
+    row = security.extend_session(space.id, current_session_id(), now(), idle_limit())
+    g.open_session = row
+    if wants_json():
+        return jsonify(remaining=seconds_left())
+    flash(EXTENDED, "info")
+    return see_other(form.retour.data if local_path(form.retour.data) else url_for("space.home"))
+
+
+@bp.route("/restant")
+def remaining():
+    """How long this session has left, for app.js; asking is not activity."""
+    space = signed_in_space(touch=False)
+    return jsonify(remaining=seconds_left() if space is not None else 0)
+
+
+def wants_json():
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.app_context_processor
+def session_timer():
+    """The time-out warning's figures, on the pages of a signed-in session (templates/base.html)."""
+    seconds = seconds_left()
+    if seconds is None:
+        return {"session_timer": None}
+    return {"session_timer": {
+        "remaining": seconds, "warn": int(warn_before().total_seconds()),
+        "warn_label": security.french_duration(warn_before()), "limit": security.french_duration(idle_limit()),
+        "here": request.full_path.rstrip("?"),
+    }}

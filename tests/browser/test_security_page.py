@@ -1,0 +1,139 @@
+"""« Sécurité de mon espace » in Chromium: with JavaScript, without, by keyboard only, axe-core on
+every state; and the session's time-out warning (« Prolonger ma session ») with a short limit."""
+import re
+from datetime import timedelta
+
+import pytest
+from conftest import BERNARD_PASSWORD
+from playwright.sync_api import expect
+
+from .conftest import AXE_OPTIONS, LiveServer, describe, shoot
+from .journey import SITE, Keyboard, Mouse, labelled, sign_in, signin_code
+from .test_accessibility import Audit
+
+pytestmark = pytest.mark.browser
+
+BERNARD = "toto321@toto.toto"
+TITLE = f"Sécurité de mon espace – {SITE}"
+
+
+def other_browser(browser, live, remember=False):
+    """Another browser (its own cookies) signed in to Bernard's space."""
+    context = browser.new_context(base_url=live.url, locale="fr-FR")
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    sign_in(page, BERNARD, BERNARD_PASSWORD, remember=remember)
+    return page
+
+
+def signed_out(page):
+    page.goto("/espace/")
+    return page.url.endswith("/connexion")
+
+
+@pytest.mark.parametrize("mode", ["js", "nojs", "keyboard"])
+def test_forget_a_browser_close_a_session_close_the_others(request, browser, live, scan, mode):
+    page = request.getfixturevalue("nojs_page" if mode == "nojs" else "page")
+    person = Keyboard(page) if mode == "keyboard" else Mouse(page)
+    # axe-core runs in the page: not where JavaScript is off (the markup is the same there).
+    audit = Audit(page, scan) if mode != "nojs" else (lambda state: None)
+    remembered = other_browser(browser, live, remember=True)
+    sign_in(page, BERNARD, BERNARD_PASSWORD)
+    person.follow("Sécurité de mon espace")
+    expect(page).to_have_title(TITLE)
+    main = page.get_by_role("main")
+    expect(main.get_by_role("heading", name=re.compile(r"^HeadlessChrome sur Linux cette session$"))).to_be_visible()
+    expect(main.get_by_role("button", name="Fermer", exact=True)).to_have_count(1)
+    expect(main.get_by_role("button", name="Se déconnecter", exact=True)).to_have_count(1)
+    note = page.locator(".session-timer__note")
+    expect(note).to_have_text("Par sécurité, votre session prend fin après 30 minutes sans activité.")
+    expect(page.locator("#session-warning")).to_be_hidden()
+    audit("page")
+
+    person.press("Fermer")
+    expect(page).to_have_title(TITLE)
+    expect(page.locator("#notices")).to_contain_text("a été fermée")
+    expect(main.get_by_role("button", name="Fermer", exact=True)).to_have_count(0)
+    audit("session-fermee")
+    assert signed_out(remembered)
+    expect(remembered.get_by_role("main")).to_contain_text("Votre session a été fermée depuis la page")
+
+    person.press("Oublier ce navigateur")
+    expect(page.locator("#notices")).to_contain_text("a été oublié")
+    expect(main).to_contain_text("Aucun navigateur n'est mémorisé pour votre espace.")
+    audit("navigateur-oublie")
+    # The forgotten browser is asked for the code again.
+    remembered.goto("/connexion")
+    sign_in(remembered, BERNARD, BERNARD_PASSWORD)  # through the code step: it passes only if asked
+    assert remembered.url.endswith("/espace/")
+
+    third = other_browser(browser, live)
+    page.reload()
+    expect(main.get_by_role("button", name="Fermer", exact=True)).to_have_count(2)
+    person.press("Me déconnecter de tous les autres appareils")
+    expect(page.locator("#notices")).to_contain_text("2 autres sessions ont été fermées")
+    audit("autres-fermees")
+    assert signed_out(remembered) and signed_out(third)
+    page.goto("/espace/")
+    assert page.url.endswith("/espace/")  # this one stays
+    remembered.context.close()
+    third.context.close()
+    assert mode == "nojs" or audit.found == [], "\n".join(audit.found)
+
+
+@pytest.fixture
+def short_live(make_app):
+    """Sessions that end after 30 s idle, warned 25 s before: the dialog comes 5 s after a page."""
+    app = make_app(WTF_CSRF_ENABLED=True, SESSION_IDLE_LIMIT=timedelta(seconds=30),
+                   SESSION_WARN_BEFORE=timedelta(seconds=25))
+    with LiveServer(app) as server:
+        yield server
+
+
+def test_the_time_out_warning_extend_then_expire(browser, short_live, axe, request):
+    context = browser.new_context(base_url=short_live.url, locale="fr-FR", viewport={"width": 1024, "height": 800})
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    found = []
+
+    def check(state):
+        shoot(page, f"{request.node.name}-{state}")
+        found.extend(f"[{state}] {line}" for line in describe(axe.run(page, options=AXE_OPTIONS)))
+
+    sign_in(page, BERNARD, BERNARD_PASSWORD)
+    page.goto("/espace/historique?page=1")
+    expect(page.locator(".session-timer__note")).to_contain_text("après 30 secondes sans activité")
+    dialog = page.get_by_role("dialog", name="Votre session va prendre fin")
+    expect(dialog).to_be_visible(timeout=15000)
+    extend = dialog.get_by_role("button", name="Prolonger ma session")
+    expect(extend).to_be_focused()  # keyboard and screen reader users land on it
+    expect(dialog).to_contain_text(re.compile(r"prendra fin dans 25 secondes, à \d\dh\d\d \(heure de Paris\)"))
+    check("avertissement")
+    page.keyboard.press("Space")
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#annonce")).to_have_text("Votre session a été prolongée.")
+    left = page.evaluate("fetch('/espace/securite/restant', {headers: {Accept: 'application/json'}})"
+                         ".then(r => r.json()).then(d => d.remaining)")
+    assert 27 <= left <= 30  # the server counts from the press
+
+    # The warning comes back; this time nobody answers.
+    expect(dialog).to_be_visible(timeout=15000)
+    ended = page.get_by_role("dialog", name="Votre session a pris fin")
+    expect(ended).to_be_visible(timeout=30000)
+    expect(ended.get_by_role("heading", name="Votre session a pris fin")).to_be_focused()
+    expect(ended).to_contain_text("après 30 secondes d'inactivité")
+    check("expiree")
+    ended.get_by_role("link", name="Me connecter de nouveau").click()
+    expect(page).to_have_url(re.compile(r"/connexion$"))
+    expect(page.get_by_role("main")).to_contain_text("Votre session a pris fin après 30 secondes d'inactivité.")
+    check("connexion-apres-expiration")
+    # Signing in again leads back to the page it was on.
+    labelled(page, "Adresse électronique").fill(BERNARD)
+    labelled(page, "Mot de passe").fill(BERNARD_PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    expect(page).to_have_url(re.compile(r"/connexion/code$"))
+    labelled(page, "Code de confirmation").fill(signin_code(context))
+    page.get_by_role("button", name="Valider").click()
+    expect(page).to_have_url(re.compile(r"/espace/historique\?page=1$"))
+    context.close()
+    assert found == [], "\n".join(found)
