@@ -332,7 +332,6 @@ def test_idle_for_the_limit_ends_the_session_and_the_sign_in_comes_back(app):
         assert ended.end_reason == security.IDLE
         # Signing in again (the login form carries the page asked) leads back to it.
         suite = parse_qs(urlsplit(response.location).query)["suite"][0]
-        assert f'value="{suite}"' in login
         with app.app_context(), db.connection_context():
             SigninCode.delete().execute()
         here.post("/connexion", data={"email": EMAIL, "password": BERNARD_PASSWORD, "suite": suite})
