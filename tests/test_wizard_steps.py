@@ -9,9 +9,13 @@ import html
 import re
 
 import pytest
-from conftest import BERNARD, BERNARD_EMAIL, BERNARD_PASSWORD, CLAUDE, CLAUDE_ANSWERS, LILA, LILA_ANSWERS, Forgotten, Walk
+from conftest import (BERNARD, BERNARD_EMAIL, BERNARD_PASSWORD, CLAUDE, CLAUDE_ANSWERS, LILA, LILA_ANSWERS, Forgotten,
+                      Walk)
 
-from espace.domain.identity import ALREADY_PASSWORD, MAX_ANSWER_FAILURES
+from espace.domain.clock import now
+from espace.domain.errors import Refused
+from espace.domain.identity import ALREADY_PASSWORD, MAX_ANSWER_FAILURES, verify_trust_answers
+from espace.extensions import hasher
 
 
 from espace.models import OutboxMessage, SigninCode, Space, db
@@ -93,10 +97,6 @@ def test_a_stale_question_tab_sends_no_code_for_a_converted_space(app):
 
 
 def test_the_domain_refuses_answers_for_a_converted_space_without_counting(app):
-    from espace.domain.identity import verify_trust_answers
-    from espace.domain.clock import now
-    from espace.domain.errors import Refused
-    from espace.extensions import hasher
     converted_elsewhere(app, stale_step=2)
     with app.app_context(), db.connection_context():
         space = Space.by_number(LILA)
