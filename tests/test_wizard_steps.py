@@ -16,8 +16,6 @@ from espace.domain.clock import now
 from espace.domain.errors import Refused
 from espace.domain.identity import ALREADY_PASSWORD, MAX_ANSWER_FAILURES, verify_trust_answers
 from espace.extensions import hasher
-
-
 from espace.models import OutboxMessage, SigninCode, Space, db
 
 SENT = "/mot-de-passe-oublie/message-envoye"
