@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from conftest import (BERNARD, BERNARD_ANSWER, BERNARD_EMAIL, BERNARD_PASSWORD, CAPTCHA, LILA, LILA_ANSWERS,
                       reset_shared_servers, settings_for)
 from hypothesis import strategies as st
+from jinja2 import BytecodeCache
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from espace import create_app
@@ -33,7 +34,7 @@ NEW_EMAILS = ("neuf.un@example.fr", "neuf.deux@example.fr", "lila.pro@example.fr
 ANSWERS = ("Équitation", "pêche", "Tennis")
 ADDRESSES = (("Quai Alexandre III", "50100", "Cherbourg-en-Cotentin"), ("1, place du Modèle", "35000", "Rennes"))
 SUFFIX = " – espace professionnel"
-STATS = {"steps": 0, "examples": 0, "answers": Counter()}  # printed at the end of the run
+STATS = {"steps": 0, "requests": 0, "examples": 0, "answers": Counter()}  # printed at the end of the run
 
 
 @dataclass
@@ -81,6 +82,23 @@ class Browser:
         self.space, self.signin, self.option, self.activation, self.reset = None, None, None, None, None
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates kept in memory across the examples' apps."""
+
+    def __init__(self):
+        self.compiled = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = _CompiledTemplates()
+
+
 class AccountMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
@@ -90,7 +108,8 @@ class AccountMachine(RuleBasedStateMachine):
         os.environ["INSTANCE_PATH"] = os.path.join(self.tmp, "instance")
         reset_shared_servers()
         from pathlib import Path
-        self.app = create_app(settings_for(Path(self.tmp)))
+        self.app = create_app(settings_for(Path(self.tmp), LOG_LEVEL="WARNING"))
+        self.app.jinja_env.bytecode_cache = TEMPLATES  # compiled once per process, not per example
         self.clients = [self.app.test_client() for _ in range(BROWSERS)]
         self.browsers = [Browser() for _ in range(BROWSERS)]
         self.accounts = {
@@ -141,7 +160,7 @@ class AccountMachine(RuleBasedStateMachine):
         self.expect_mails(*actions)
 
     def send(self, i, method, path, data=None, **headers):
-        STATS["steps"] += 1
+        STATS["requests"] += 1
         response = self.clients[i].open(path, method=method, data=data, headers=headers)
         response.close()  # the deferred work (« Mot de passe oublié ») runs once the response is closed
         assert response.status_code < 500, f"{method} {path}: {response.status_code}"
@@ -162,6 +181,15 @@ class AccountMachine(RuleBasedStateMachine):
 
     def other(self, name):
         return self.accounts["bernard" if name == "lila" else "lila"]
+
+    def choose(self, pick, relevant):
+        """Mostly a browser where the action makes sense (so deep states are reached), sometimes any."""
+        if pick >= 100:
+            return pick - 100
+        candidates = [k for k, b in enumerate(self.browsers) if relevant(k, b)]
+        if not candidates or pick % 5 == 0:
+            return pick % BROWSERS
+        return candidates[pick % len(candidates)]
 
     def valid_space(self, i):
         """The account browser i is signed in to, if its session still holds (epoch unchanged)."""
@@ -254,8 +282,9 @@ class AccountMachine(RuleBasedStateMachine):
             self.check(response, 422)
         self.expect_mails()
 
-    @rule(i=st.integers(0, BROWSERS - 1), right=st.booleans())
-    def option_answers(self, i, right):
+    @rule(pick=st.integers(0, 99), right=st.booleans())
+    def option_answers(self, pick, right):
+        i = self.choose(pick, lambda k, b: b.option is not None)
         answers = LILA_ANSWERS if right else {**LILA_ANSWERS, "answer3": "Peugeot"}
         response = self.send(i, "POST", X.OPTION[1], answers)
         redirect = self.option_guard(i, 2)
@@ -268,8 +297,9 @@ class AccountMachine(RuleBasedStateMachine):
             self.check(response, 422)
         self.expect_mails()
 
-    @rule(i=st.integers(0, BROWSERS - 1), email=st.sampled_from(LILA_EMAILS), password=st.sampled_from(PASSWORDS[:2]))
-    def option_credentials(self, i, email, password):
+    @rule(pick=st.integers(0, 99), email=st.sampled_from(LILA_EMAILS), password=st.sampled_from(PASSWORDS[:2]))
+    def option_credentials(self, pick, email, password):
+        i = self.choose(pick, lambda k, b: b.option is not None)
         response = self.send(i, "POST", X.OPTION[2], {"email": email, "email_confirm": email, "password": password,
                                                       "password_confirm": password})
         redirect = self.option_guard(i, 3)
@@ -287,8 +317,9 @@ class AccountMachine(RuleBasedStateMachine):
         return self.email_owner(email, "lila") or any(
             r["state"] == "pending" and r["email"] == email for r in lila.requests)
 
-    @rule(i=st.integers(0, BROWSERS - 1), question=st.sampled_from(TRUST_QUESTIONS[:3]), answer=st.sampled_from(ANSWERS))
-    def option_question(self, i, question, answer):
+    @rule(pick=st.integers(0, 99), question=st.sampled_from(TRUST_QUESTIONS[:3]), answer=st.sampled_from(ANSWERS))
+    def option_question(self, pick, question, answer):
+        i = self.choose(pick, lambda k, b: b.option is not None)
         response = self.send(i, "POST", X.OPTION[3], {"question": question, "answer": answer})
         redirect = self.option_guard(i, 4)
         if redirect:
@@ -359,8 +390,9 @@ class AccountMachine(RuleBasedStateMachine):
             self.check(response, 422)
         self.expect_mails()
 
-    @rule(i=st.integers(0, BROWSERS - 1), right=st.booleans())
-    def activation_email(self, i, right):
+    @rule(pick=st.integers(0, 99), right=st.booleans())
+    def activation_email(self, pick, right):
+        i = self.choose(pick, lambda k, b: isinstance(b.activation, dict))
         b, lila = self.browsers[i], self.accounts["lila"]
         request = b.activation
         email = request["email"] if request and request != "finished" and right else "autre@example.fr"
@@ -426,8 +458,9 @@ class AccountMachine(RuleBasedStateMachine):
             return X.LOGIN
         return None
 
-    @rule(i=st.integers(0, BROWSERS - 1), which=st.sampled_from(("current", "wrong", "old")), remember=st.booleans())
-    def signin_code(self, i, which, remember):
+    @rule(pick=st.integers(0, 99), which=st.sampled_from(("current", "wrong", "old")), remember=st.booleans())
+    def signin_code(self, pick, which, remember):
+        i = self.choose(pick, lambda k, b: b.signin is not None)
         b = self.browsers[i]
         pending = b.signin
         account = self.accounts[pending[0]] if pending else None
@@ -461,8 +494,9 @@ class AccountMachine(RuleBasedStateMachine):
             b.device = (who, account.epoch)
         self.expect_mails(("signin_new_browser", {"login": account.email}))
 
-    @rule(i=st.integers(0, BROWSERS - 1))
-    def signin_resend(self, i):
+    @rule(pick=st.integers(0, 99))
+    def signin_resend(self, pick):
+        i = self.choose(pick, lambda k, b: b.signin is not None)
         response = self.send(i, "POST", X.SIGNIN_CODE, {"action": "renvoyer"})
         redirect = self.signin_guard(i)
         if redirect:
@@ -485,8 +519,9 @@ class AccountMachine(RuleBasedStateMachine):
         self.browsers[i].forget_session()
         self.expect_mails()
 
-    @rule(i=st.integers(0, BROWSERS - 1), path=st.sampled_from((X.SPACE, X.COORDINATES)))
-    def open_space(self, i, path):
+    @rule(pick=st.integers(0, 99), path=st.sampled_from((X.SPACE, X.COORDINATES)))
+    def open_space(self, pick, path):
+        i = self.choose(pick, lambda k, b: self.valid_space(k))
         """A signed-out browser sees no space; a signed-in one only its own."""
         response = self.send(i, "GET", path)
         name = self.signed_in_request(i)
@@ -567,8 +602,9 @@ class AccountMachine(RuleBasedStateMachine):
             self.check(response, 200)
         self.expect_mails()
 
-    @rule(i=st.integers(0, BROWSERS - 1), right=st.booleans())
-    def reset_answer(self, i, right):
+    @rule(pick=st.integers(0, 99), right=st.booleans())
+    def reset_answer(self, pick, right):
+        i = self.choose(pick, lambda k, b: b.reset and 'token' in b.reset)
         b = self.browsers[i]
         progress = b.reset
         answer = self.accounts[progress["account"]].answer if progress and "account" in progress and right else "Non"
@@ -583,8 +619,9 @@ class AccountMachine(RuleBasedStateMachine):
             self.check(response, 422)
         self.expect_mails()
 
-    @rule(i=st.integers(0, BROWSERS - 1), password=st.sampled_from(PASSWORDS))
-    def reset_password(self, i, password):
+    @rule(pick=st.integers(0, 99), password=st.sampled_from(PASSWORDS))
+    def reset_password(self, pick, password):
+        i = self.choose(pick, lambda k, b: b.reset and 'token' in b.reset)
         b = self.browsers[i]
         progress = b.reset
         response = self.send(i, "POST", X.RESET[3], {"password": password, "password_confirm": password})
@@ -612,8 +649,9 @@ class AccountMachine(RuleBasedStateMachine):
 
     # --- EP 5 and EP 3, from the signed-in space -------------------------------------------------
 
-    @rule(i=st.integers(0, BROWSERS - 1), right=st.booleans(), password=st.sampled_from(PASSWORDS))
-    def change_password(self, i, right, password):
+    @rule(pick=st.integers(0, 99), right=st.booleans(), password=st.sampled_from(PASSWORDS))
+    def change_password(self, pick, right, password):
+        i = self.choose(pick, lambda k, b: self.valid_space(k))
         b = self.browsers[i]
         name = self.valid_space(i)
         current = self.accounts[name].password if name and right else "Mauvais2026MotDePasseFaux"
@@ -633,8 +671,9 @@ class AccountMachine(RuleBasedStateMachine):
             b.epoch = account.epoch  # this browser stays signed in
         self.expect_mails(("password_changed", {"login": account.email}))
 
-    @rule(i=st.integers(0, BROWSERS - 1), email=st.sampled_from(NEW_EMAILS), right=st.booleans())
-    def change_email_request(self, i, email, right):
+    @rule(pick=st.integers(0, 99), email=st.sampled_from(NEW_EMAILS), right=st.booleans())
+    def change_email_request(self, pick, email, right):
+        i = self.choose(pick, lambda k, b: self.valid_space(k))
         name = self.valid_space(i)
         current = self.accounts[name].password if name and right else "Mauvais2026MotDePasseFaux"
         response = self.send(i, "POST", X.EMAIL_CHANGE[0], {"email": email, "email_confirm": email,
@@ -660,8 +699,9 @@ class AccountMachine(RuleBasedStateMachine):
                                            for r in account.requests))
                 or (other.change is not None and other.change["email"] == email))
 
-    @rule(i=st.integers(0, BROWSERS - 1), which=st.sampled_from(("current", "old", "wrong")))
-    def change_email_confirm(self, i, which):
+    @rule(pick=st.integers(0, 99), which=st.sampled_from(("current", "old", "wrong")))
+    def change_email_confirm(self, pick, which):
+        i = self.choose(pick, lambda k, b: self.valid_space(k))
         name = self.valid_space(i)
         account = self.accounts[name] if name else None
         code = "ZZZZZZZZZZZZ"
@@ -685,8 +725,9 @@ class AccountMachine(RuleBasedStateMachine):
         account.change = None
         self.expect_mails(("email_changed", {"old": old, "login": account.email}))
 
-    @rule(i=st.integers(0, BROWSERS - 1))
-    def change_email_quit(self, i):
+    @rule(pick=st.integers(0, 99))
+    def change_email_quit(self, pick):
+        i = self.choose(pick, lambda k, b: self.valid_space(k))
         name = self.valid_space(i)
         response = self.send(i, "POST", "/espace/adresse-electronique/quitter")
         if self.signed_in_request(i) is None:
@@ -699,10 +740,11 @@ class AccountMachine(RuleBasedStateMachine):
             account.change = None
         self.expect_mails()
 
-    @rule(i=st.integers(0, BROWSERS - 1), pick=st.integers(0, 1))
-    def change_coordinates(self, i, pick):
+    @rule(pick=st.integers(0, 99), which=st.integers(0, 1))
+    def change_coordinates(self, pick, which):
+        i = self.choose(pick, lambda k, b: self.valid_space(k))
         name = self.valid_space(i)
-        lines, postcode, city = ADDRESSES[pick]
+        lines, postcode, city = ADDRESSES[which]
         response = self.send(i, "POST", "/espace/coordonnees/modifier",
                              {"phone": "02 33 47 67 96", "address": lines, "postcode": postcode, "city": city})
         if self.signed_in_request(i) is None:
@@ -710,14 +752,15 @@ class AccountMachine(RuleBasedStateMachine):
             return self.done()
         self.check(response, 303, X.COORDINATES)
         account = self.accounts[name]
-        if account.coordinates == pick:
+        if account.coordinates == which:
             return self.done()
-        account.coordinates = pick
+        account.coordinates = which
         self.expect_mails(("coordinates_changed", {"login": account.email}))
 
-    @rule(i=st.integers(0, BROWSERS - 1), question=st.sampled_from(TRUST_QUESTIONS[:3]),
+    @rule(pick=st.integers(0, 99), question=st.sampled_from(TRUST_QUESTIONS[:3]),
           answer=st.sampled_from(ANSWERS), right=st.booleans())
-    def change_trust_question(self, i, question, answer, right):
+    def change_trust_question(self, pick, question, answer, right):
+        i = self.choose(pick, lambda k, b: self.valid_space(k))
         name = self.valid_space(i)
         current = self.accounts[name].password if name and right else "Mauvais2026MotDePasseFaux"
         response = self.send(i, "POST", "/espace/coordonnees/question-de-confiance",
@@ -733,59 +776,104 @@ class AccountMachine(RuleBasedStateMachine):
         account.question, account.answer = question, answer
         self.expect_mails(("trust_question_changed", {"login": account.email}))
 
+    # --- whole journeys: the deep states, reached often (each step is a rule above too) ---------
+
+    @rule(i=st.integers(0, BROWSERS - 1), who=st.sampled_from(("lila", "bernard")), remember=st.booleans())
+    def journey_sign_in(self, i, who, remember):
+        self.signin_password(i, who, True)
+        if self.browsers[i].signin is not None:
+            self.signin_code(self.pick_of(i), "current", remember)
+
+    @staticmethod
+    def pick_of(i):
+        """The `pick` that makes `choose` take browser i itself."""
+        return 100 + i
+
+    @rule(i=st.integers(0, BROWSERS - 1), email=st.sampled_from(LILA_EMAILS[:2]), password=st.sampled_from(PASSWORDS[:2]))
+    def journey_option(self, i, email, password):
+        self.option_start(i)
+        self.option_number(i, "lila")
+        for action in (lambda: self.option_answers(self.pick_of(i), True),
+                       lambda: self.option_credentials(self.pick_of(i), email, password),
+                       lambda: self.option_question(self.pick_of(i), TRUST_QUESTIONS[2], ANSWERS[0])):
+            if self.browsers[i].option is None:
+                return
+            action()
+
+    @precondition(lambda self: self.accounts["lila"].requests)
+    @rule(i=st.integers(0, BROWSERS - 1))
+    def journey_activate(self, i):
+        self.activation_code(i, "latest")
+        if isinstance(self.browsers[i].activation, dict):
+            self.activation_email(self.pick_of(i), True)
+
+    @rule(i=st.integers(0, BROWSERS - 1), who=st.sampled_from(("lila", "bernard")))
+    def journey_reset(self, i, who):
+        self.reset_request(i, who)
+        account = self.accounts[who]
+        live = [t for t, state in account.links.items() if state == "pending"]
+        if live:
+            self.send(i, "GET", f"/mot-de-passe-oublie/lien?jeton={live[0]}")
+            self.browsers[i].reset = {"done": 2, "token": live[0], "account": who}
+            self.expect_mails()
+            self.reset_answer(self.pick_of(i), True)
+
     # --- invariants: the database holds what the model says ------------------------------------
 
     @invariant()
-    def credentials_are_the_models(self):
-        with self.db():
-            for name, account in self.accounts.items():
-                space = Space.by_number(account.number)
-                assert (space.access_mode == ACCESS_PASSWORD) == account.uses_password, name
-                if not account.uses_password:
-                    continue
-                assert space.login_email == account.email, (name, space.login_email, account.email)
-                for password in PASSWORDS:  # the one the model says, and no other
-                    accepted = self.hasher.check(password, space.password_hash)
-                    assert accepted == (password == account.password), f"{name}: {password} accepted: {accepted}"
-                assert space.trust_question == account.question
-                assert self.encryptor.decrypt(space.trust_answer_encrypted) == account.answer
-                assert space.session_epoch == self.first_epoch[name] + account.epoch, (name, "session epoch")
+    def count_steps(self):
+        """Invariants run once at the start and after every rule: the steps walked, for the soak."""
+        if getattr(self, "started", False):
+            STATS["steps"] += 1
+        self.started = True
 
     @invariant()
-    def limits_and_locks_are_counted_exactly(self):
+    def database_is_the_models(self):
+        """One connection, each space read once: credentials, counters and locks, links and codes."""
         with self.db():
             for name, account in self.accounts.items():
                 space = Space.by_number(account.number)
-                assert space.failed_login_count == account.login_failures, (name, "login", space.failed_login_count)
-                assert (space.login_locked_until is not None) == account.login_locked, (name, "login lock")
-                assert space.failed_answer_count == account.answer_failures, (name, "answers",
-                                                                               space.failed_answer_count)
-                assert (space.answers_locked_until is not None) == account.answers_locked, (name, "answers lock")
-                codes = list(SigninCode.select().where(SigninCode.space == space.id))
-                assert len(codes) == account.codes_sent, (name, "sign-in codes", len(codes))
-                live = [c for c in codes if c.state == "pending"]
-                if account.code is None:
-                    assert not live or all(c.tries >= X.SIGNIN_CODE_TRIES for c in live), (name, "a live code")
-                else:
-                    assert len(live) == 1 and live[0].tries == account.code_tries, (name, "code tries")
+                self.credentials_are_the_models(name, account, space)
+                self.limits_and_locks_are_counted_exactly(name, account, space)
+                self.used_and_superseded_links_and_codes_are_dead(name, account, space)
 
-    @invariant()
-    def used_and_superseded_links_and_codes_are_dead(self):
-        with self.db():
-            for name, account in self.accounts.items():
-                for token, state in account.links.items():
-                    row = PasswordReset.get(PasswordReset.token_hash == sha256_hex(token))
-                    assert row.state == state, (name, "link", row.state, state)
-                space = Space.by_number(account.number)
-                changes = {c.code_hash: c.state for c in EmailChange.select().where(EmailChange.space == space.id)}
-                if account.change:
-                    assert changes[sha256_hex(account.change["code"])] == "pending", (name, "EP 5 code")
-                for dead in account.dead_changes:
-                    assert changes[sha256_hex(dead["code"])] != "pending", (name, "EP 5 dead code live")
-                devices = Device.select().where(Device.space == space.id)
-                remembered = {b.device for b in self.browsers if b.device and b.device[0] == name}
-                live = {d for d in devices if d.session_epoch == space.session_epoch}
-                assert len(live) >= len(remembered), (name, "remembered browsers")
+    def credentials_are_the_models(self, name, account, space):
+        assert (space.access_mode == ACCESS_PASSWORD) == account.uses_password, name
+        if not account.uses_password:
+            return
+        assert space.login_email == account.email, (name, space.login_email, account.email)
+        for password in PASSWORDS:  # the one the model says, and no other
+            accepted = self.hasher.check(password, space.password_hash)
+            assert accepted == (password == account.password), f"{name}: {password} accepted: {accepted}"
+        assert space.trust_question == account.question
+        assert self.encryptor.decrypt(space.trust_answer_encrypted) == account.answer
+        assert space.session_epoch == self.first_epoch[name] + account.epoch, (name, "session epoch")
+
+    def limits_and_locks_are_counted_exactly(self, name, account, space):
+        assert space.failed_login_count == account.login_failures, (name, "login", space.failed_login_count)
+        assert (space.login_locked_until is not None) == account.login_locked, (name, "login lock")
+        assert space.failed_answer_count == account.answer_failures, (name, "answers", space.failed_answer_count)
+        assert (space.answers_locked_until is not None) == account.answers_locked, (name, "answers lock")
+        codes = list(SigninCode.select().where(SigninCode.space == space.id))
+        assert len(codes) == account.codes_sent, (name, "sign-in codes", len(codes))
+        live = [c for c in codes if c.state == "pending"]
+        if account.code is None:
+            assert not live or all(c.tries >= X.SIGNIN_CODE_TRIES for c in live), (name, "a live code")
+        else:
+            assert len(live) == 1 and live[0].tries == account.code_tries, (name, "code tries")
+
+    def used_and_superseded_links_and_codes_are_dead(self, name, account, space):
+        states = {r.token_hash: r.state for r in PasswordReset.select().where(PasswordReset.space == space.id)}
+        for token, state in account.links.items():
+            assert states[sha256_hex(token)] == state, (name, "link", states[sha256_hex(token)], state)
+        changes = {c.code_hash: c.state for c in EmailChange.select().where(EmailChange.space == space.id)}
+        if account.change:
+            assert changes[sha256_hex(account.change["code"])] == "pending", (name, "EP 5 code")
+        for dead in account.dead_changes:
+            assert changes[sha256_hex(dead["code"])] != "pending", (name, "EP 5 dead code live")
+        remembered = {b.device for b in self.browsers if b.device and b.device[0] == name}
+        live = Device.select().where((Device.space == space.id) & (Device.session_epoch == space.session_epoch))
+        assert live.count() >= len(remembered), (name, "remembered browsers")
 
     @invariant()
     def signed_in_browsers_see_only_their_space(self):
