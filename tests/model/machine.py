@@ -28,7 +28,7 @@ from espace.models import ACCESS_PASSWORD, Device, EmailChange, OutboxMessage, P
 from . import expected as X
 
 BROWSERS = 3
-PASSWORDS = ("Longchamp2023Rosemonde", "Douasbin2015PecheEnMer", "Douasbin2026RougetBarbet", "Autre2027MotDePasse")
+PASSWORDS = ("Longchamp2023Rosemonde", "Douasbin2015PecheEnMer", "Douasbin2026RougetBarbet", "Autre2027MotDePasseNeuf")
 LILA_EMAILS = ("lila.pro@example.fr", "lila.autre@example.fr", BERNARD_EMAIL)
 NEW_EMAILS = ("neuf.un@example.fr", "neuf.deux@example.fr", "lila.pro@example.fr", BERNARD_EMAIL)
 ANSWERS = ("Équitation", "pêche", "Tennis")
