@@ -23,7 +23,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from model.machine import STATS, AccountMachine
 
 STEPS_PER_EXAMPLE = 40
-settings.register_profile("model-fast", max_examples=12, stateful_step_count=STEPS_PER_EXAMPLE, deadline=None,
+settings.register_profile("model-fast", max_examples=10, stateful_step_count=STEPS_PER_EXAMPLE, deadline=None,
                           suppress_health_check=list(HealthCheck))
 settings.register_profile("model-debug", settings.get_profile("model-fast"),
                           phases=[Phase.explicit, Phase.reuse, Phase.generate])
