@@ -27,8 +27,10 @@ settings.register_profile("model-fast", max_examples=10, stateful_step_count=STE
                           suppress_health_check=list(HealthCheck))
 settings.register_profile("model-debug", settings.get_profile("model-fast"),
                           phases=[Phase.explicit, Phase.reuse, Phase.generate])
-settings.register_profile("model-soak", settings.get_profile("model-fast"), max_examples=3,
-                          stateful_step_count=100, database=None)
+# The soak does not shrink (it can take many minutes): it prints the failing walk as it came and
+# the blob to replay it (@reproduce_failure), which the model-fast profile then shrinks.
+settings.register_profile("model-soak", settings.get_profile("model-debug"), max_examples=3,
+                          stateful_step_count=100, database=None, print_blob=True)
 PROFILE = os.environ.get("ESPACE_MODEL_PROFILE", "model-fast")
 SOAK_STEPS = int(os.environ.get("ESPACE_MODEL_STEPS", "100000"))
 

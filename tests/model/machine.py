@@ -266,7 +266,7 @@ class AccountMachine(RuleBasedStateMachine):
         done = progress["done"] if progress else 0
         if done < step - 1:
             return X.OPTION[done]
-        if progress and lila.uses_password:  # converted meanwhile: said, progress forgotten
+        if progress and progress["done"] < 5 and lila.uses_password:  # converted meanwhile: said, forgotten
             b.option = None
             return X.OPTION[0]
         return None
@@ -590,8 +590,8 @@ class AccountMachine(RuleBasedStateMachine):
         if step == 2:
             if progress["done"] < 1:
                 self.check(response, 303, X.RESET[0])
-            elif "token" in progress:
-                self.check(response, 303, X.RESET[2])
+            elif "token" in progress:  # the link replaced the address: the furthest step it allows
+                self.check(response, 303, X.RESET[progress["done"]])
             else:
                 self.check(response, 200)
             return self.done()
