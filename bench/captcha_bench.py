@@ -4,7 +4,7 @@ Prints the mean time of render_png and render_wav, the duration of the audio
 for a 6-character text, and the same figures for the captcha package's
 AudioCaptcha fed with our French voices, for comparison.
 
-Usage: .venv/bin/python bench/captcha_bench.py [runs]
+Usage: .venv/bin/python bench/captcha_bench.py [runs]    (--smoke: 2 runs, checks it still runs)
 """
 import io
 import statistics
@@ -35,7 +35,8 @@ def duration(data):
 
 
 def main():
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 50
+    args = sys.argv[1:]
+    runs = 2 if args == ["--smoke"] else int(args[0]) if args else 50
     texts = [captcha.new_text() for _ in range(runs)]
     # Warm-up: font loading and voice loading happen once per process.
     captcha.render_png(texts[0])

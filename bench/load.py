@@ -148,7 +148,13 @@ def main():
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--workers", type=int, default=os.cpu_count() * 2 + 1)
     parser.add_argument("--bcrypt-rounds", type=int, default=12, help="12 as in production")
+    parser.add_argument("--smoke", action="store_true",
+                        help="2 procedures, 1 user, 1 worker, bcrypt cost 4, embedded unless --shape is given")
     args = parser.parse_args()
+    if args.smoke:
+        args.procedures, args.users, args.workers, args.bcrypt_rounds = 2, 1, 1, 4
+        if "--shape" not in sys.argv:
+            args.shape = "embedded"
 
     tmp = tempfile.mkdtemp(prefix="espace-load-")
     if args.shape == "scale":

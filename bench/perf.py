@@ -145,7 +145,7 @@ def alternate(rows, label, plain, bare, method, path, body=None, headers=None, n
 def pages_and_steps(url, database_url, procedures, n):
     rows = Rows()
     visitor, bare = Plain(url), Plain(url)
-    for _ in range(20):  # warm-up: templates compiled, fonts loaded
+    for _ in range(min(20, n)):  # warm-up: templates compiled, fonts loaded
         for path in ("/", "/opter/numero", "/connexion", "/activation/", "/__bare__/"):
             visitor.request("GET", path)
     for path in ("/", "/fiches", "/fiches/ep4", "/aide", "/accessibilite", "/connexion", "/opter/numero"):
@@ -196,6 +196,8 @@ def pages_and_steps(url, database_url, procedures, n):
         step("GET `/activation/recapitulatif.pdf`", "GET", "/activation/recapitulatif.pdf", repeat=many)
         step("GET `/connexion` (in a session)", "GET", "/connexion", repeat=many)
         step("POST `/connexion`", "POST", "/connexion", {"email": email, "password": PASSWORD}, 303, "1 bcrypt")
+        step("GET `/connexion/code`", "GET", "/connexion/code", repeat=many)
+        step("POST `/connexion/code`", "POST", "/connexion/code", {"code": signin_code_for(database_url, email)}, 303)
         step("GET `/espace/`", "GET", "/espace/", repeat=many)
         step("GET `/espace/coordonnees`", "GET", "/espace/coordonnees", repeat=many)
         step("POST `/deconnexion`", "POST", "/deconnexion", {}, 303)
@@ -283,13 +285,13 @@ def procedure_cpu(url, database_url, first, count):
 # --- 3. captcha and PDF --------------------------------------------------------------------
 
 IN_PROCESS = r"""
-import io, json, statistics, time
+import io, json, os, statistics, time
 from jinja2 import Environment, FileSystemLoader
 from PIL import Image
 from espace.captcha import media as captcha
 from espace.domain.recap import html_to_pdf
 
-def medians(fn, n=30):
+def medians(fn, n=int(os.environ.get("PERF_SAMPLES", "30"))):
     fn()
     cpu, wall = [], []
     for _ in range(n):
@@ -384,10 +386,9 @@ def hashing_throughput(url, seconds, clients=4):
 
 # --- 6. PostgreSQL + Redis ------------------------------------------------------------------
 
-def signed_in(url):
+def signed_in(url, database_url):
     user = VirtualUser(url)
-    user.get("/connexion")
-    assert user.post("/connexion", BERNARD).status == 303
+    login(user, BERNARD["email"], BERNARD["password"], lambda address: signin_code_for(database_url, address))
     return user
 
 
@@ -396,7 +397,7 @@ def pool_effect(root, instance, database_url, redis_url, n):
     servers = {size: Server(root, environment(root, os.path.join(instance, f"pool{size}"), database_url, redis_url,
                                               DATABASE_POOL_SIZE=size, BCRYPT_ROUNDS=4)) for size in (4, 0)}
     try:
-        users = {size: signed_in(server.url) for size, server in servers.items()}
+        users = {size: signed_in(server.url, database_url) for size, server in servers.items()}
         timings = {4: [], 0: []}
         for _ in range(n):
             for size, user in users.items():
@@ -461,7 +462,12 @@ def main():
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""),
                         help="PostgreSQL database for part 6, dropped and recreated")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", ""), help="Redis db for part 6, emptied")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a few requests of every embedded part, bcrypt cost 4: checks the bench runs (seconds)")
     args = parser.parse_args()
+    if args.smoke:
+        args.requests, args.procedures, args.hashing_seconds = 2, 1, 0.5
+        args.parts = ",".join(p for p in args.parts.split(",") if p != "scale")
     root = os.path.abspath(args.root)
     commit = subprocess.run(["git", "-C", root, "log", "-1", "--format=%h %s"], capture_output=True, text=True).stdout.strip()
     instance = tempfile.mkdtemp(prefix="espace-perf-")
@@ -469,7 +475,8 @@ def main():
           f"load {os.getloadavg()[0]:.1f}\n\nCheckout: {root} ({commit or 'not a git checkout'})")
 
     sqlite = f"sqlite:///{instance}/espace.sqlite3"
-    env = environment(root, os.path.join(instance, "embedded"), sqlite)
+    env = environment(root, os.path.join(instance, "embedded"), sqlite,
+                      **({"BCRYPT_ROUNDS": "4", "PERF_SAMPLES": "2"} if args.smoke else {}))
     flask(root, env, "migrate")  # and the demo data (SEED_DEMO=1)
     spaces = args.procedures * 2 + 2
     flask(root, env, "seed-load", str(spaces))

@@ -89,7 +89,10 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="requests per address (3 links per hour per space)")
     parser.add_argument("--relay-delay", type=float, default=0.4)
     parser.add_argument("--modes", default="inline,worker")
+    parser.add_argument("--smoke", action="store_true", help="1 round, a quick relay: checks the bench runs")
     args = parser.parse_args()
+    if args.smoke:
+        args.rounds, args.relay_delay = 1, 0.05
     relay = SlowRelay(args.relay_delay)
     smtp = Controller(relay, hostname="127.0.0.1", port=free_port())
     smtp.start()

@@ -3,6 +3,11 @@
 Every wizard of the site is one `Wizard`: a procedure declares its steps and writes
 only its views. Progress is a dict in the session under the wizard's key, with `done`,
 the last step completed; `finish()` replaces it with what the last page shows.
+
+A step's URL can be opened with any progress (Back, an old tab, an e-mailed link opened in
+the tab of an earlier step): the guard checks that the values the step reads are there
+(`needs`) and that what the procedure relies on still holds in the database
+(`precondition`), and otherwise redirects with a message.
 """
 from functools import wraps
 
@@ -14,16 +19,21 @@ OUT_OF_ORDER = "Veuillez compléter les étapes dans l'ordre."
 
 
 class Wizard:
-    def __init__(self, key, steps, after_finish=None):
+    def __init__(self, key, steps, after_finish=None, needs=None, precondition=None):
         """`steps`: (name shown in the stepper, endpoint) pairs, in order.
 
         `after_finish`: the step an earlier page leads to once the procedure is finished
         (default: the last one, which shows the outcome).
+        `needs`: {step: progress keys its view reads}; a step whose keys are missing is not run.
+        `precondition(progress)`: why the procedure cannot go on any more (checked against the
+        database on every request of a guarded step before it is finished), or None.
         """
         self.key = key
         self.names = tuple(name for name, _ in steps)
         self.endpoints = tuple(endpoint for _, endpoint in steps)
         self.after_finish = after_finish or len(self.names)
+        self.needs = needs or {}
+        self.precondition = precondition
 
     @property
     def last(self):
@@ -56,8 +66,19 @@ class Wizard:
         """Post/Redirect/Get to a step of this wizard."""
         return see_other(url_for(self.endpoints[step - 1]))
 
+    def has_what_it_needs(self, step, progress):
+        return all(key in progress for key in self.needs.get(step, ()))
+
+    def resume_step(self, progress):
+        """The furthest step this progress can show: the next one, or an earlier one it has the values of."""
+        step = min(progress.get("done", 0) + 1, self.last)
+        while step > 1 and not self.has_what_it_needs(step, progress):
+            step -= 1
+        return step
+
     def requires_step(self, step):
-        """Guard a view: the earlier steps must be done; a finished procedure is not replayed."""
+        """Guard a view: the earlier steps must be done, with the values this step reads, and the
+        procedure's precondition must still hold; a finished procedure is not replayed."""
 
         def decorator(view):
             @wraps(view)
@@ -66,9 +87,15 @@ class Wizard:
                 if progress.get("finished") and step < self.last:
                     return self.go(self.after_finish)
                 done = progress.get("done", 0)
-                if done < step - 1:
+                if done < step - 1 or not self.has_what_it_needs(step, progress):
                     flash(OUT_OF_ORDER, "info")
-                    return self.go(done + 1)
+                    return self.go(self.resume_step(progress))
+                if self.precondition is not None and not progress.get("finished"):
+                    refusal = self.precondition(progress)
+                    if refusal:
+                        self.clear()
+                        flash(refusal, "info")
+                        return self.go(1)
                 return view(**kwargs)
 
             return guarded

@@ -10,6 +10,11 @@ from .trust import ANSWER_LOCK, ANSWER_THROTTLE, MAX_ANSWER_FAILURES, check_unde
 
 NUMBER_DIGITS = 14
 NUMBER_RE = re.compile(f"[0-9]{{{NUMBER_DIGITS}}}")  # ASCII digits only: \d also matches other scripts
+NUMBER_UNKNOWN = "Aucun espace professionnel ne correspond à ce numéro d'abonné. Vérifiez votre saisie."
+ALREADY_PASSWORD = (
+    "Cet espace est déjà accessible avec une adresse électronique et un mot de passe : "
+    "connectez-vous depuis la page « Connexion à mon espace professionnel »."
+)
 
 
 def clean_number(raw):
@@ -31,18 +36,20 @@ def find_certificate_space(number):
     """The certificate space to convert, or a refusal saying why not."""
     space = Space.by_number(number)
     if space is None:
-        raise Refused(
-            "Aucun espace professionnel ne correspond à ce numéro d'abonné. "
-            "Vérifiez votre saisie.",
-            "number",
-        )
+        raise Refused(NUMBER_UNKNOWN, "number")
     if space.access_mode == ACCESS_PASSWORD:
-        raise Refused(
-            "Cet espace est déjà accessible avec une adresse électronique et un mot de passe : "
-            "connectez-vous depuis la page « Connexion à mon espace professionnel ».",
-            "number",
-        )
+        raise Refused(ALREADY_PASSWORD, "number")
     return space
+
+
+def conversion_refusal(space_id):
+    """Why the procedure can no longer convert this space (read again from the database), or None."""
+    space = Space.get_or_none(Space.id == space_id)
+    if space is None:
+        return NUMBER_UNKNOWN
+    if space.access_mode == ACCESS_PASSWORD:
+        return ALREADY_PASSWORD
+    return None
 
 
 def fold_trust_answer(text):
@@ -73,7 +80,12 @@ def questions_of(space):
 
 
 def verify_trust_answers(space, answers, hasher, now):
-    """All three must match; never say which one was wrong; attempts counted in the database."""
+    """All three must match; never say which one was wrong; attempts counted in the database.
+
+    A space converted meanwhile (another browser) has no answers left to check: said, not counted."""
+    if space.access_mode == ACCESS_PASSWORD:
+        raise Refused(ALREADY_PASSWORD)
+
     def matches():
         if space.legacy_answers_hash:
             # One hash for the three: nothing can tell which answer was wrong.

@@ -20,7 +20,11 @@ wizard = Wizard("option", (
     ("Identifiants", "option.credentials"),
     ("Question", "option.question"),
     ("Validation", "option.validation"),
-), after_finish=1)  # the request is sent: going back shows nothing of it
+), after_finish=1,  # the request is sent: going back shows nothing of it
+    needs={2: ("number", "candidate_id"), 3: ("space_id",), 4: ("space_id", "email", "password_hash"),
+           5: ("holder", "email")},
+    # A space converted meanwhile (another browser, an old tab): said on every step, nothing counted.
+    precondition=lambda progress: identity.conversion_refusal(progress.get("candidate_id")))
 
 
 @bp.route("/", methods=["GET"])

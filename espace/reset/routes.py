@@ -30,7 +30,7 @@ wizard = Wizard("reset", (
     ("Courriel", "reset.sent"),
     ("Question de confiance", "reset.question"),
     ("Nouveau mot de passe", "reset.password"),
-))
+), needs={2: ("email",), 3: ("token_hash",), 4: ("token_hash",)})  # the link replaces the address
 DONE = ("Votre mot de passe a été modifié. " + security.AFTER_PASSWORD_RESET
         + " Connectez-vous avec votre nouveau mot de passe.")
 
