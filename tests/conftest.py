@@ -7,10 +7,15 @@ TEST_DATABASE_URL / TEST_REDIS_URL set → PostgreSQL and Redis (scale-out shape
 import html
 import os
 import re
+import shutil
+import sqlite3
+from unittest import mock
 
+import jinja2
 import pytest
 
 from espace import create_app
+from espace.config import Config
 from espace.domain.credentials import normalise_email
 from espace.models import ALL_MODELS, OutboxMessage, db
 
@@ -88,15 +93,73 @@ def reset_shared_servers():
         redis.from_url(redis_url).flushdb()
 
 
+class SharedBytecode(jinja2.BytecodeCache):
+    """Templates compiled once per process rather than once per app (each test builds its own
+    app, and so its own Jinja environment): Jinja checks the source's checksum on each load."""
+
+    def __init__(self):
+        self.stored = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.stored:
+            bucket.bytecode_from_string(self.stored[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.stored[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = SharedBytecode()
+
+
+def _template_key(directory, settings):
+    """What the migrated and seeded database of these settings holds depends on these alone."""
+    config = {**Config(str(directory / "instance")).as_flask(), **settings}
+    own_file = config["DATABASE_URL"] == f"sqlite:///{directory / 'espace.sqlite3'}"
+    return own_file, config["SEED_DEMO"], config["BCRYPT_ROUNDS"], tuple(config["ENCRYPTION_KEYS"])
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory):
+    """One migrated and seeded SQLite file per session (per xdist worker), copied for each test.
+
+    Copying the file costs a fraction of running the migrations and the seeding (and their
+    fsyncs); create_app still runs both on the copy, where they find nothing to do. Only the
+    embedded shape has one: on PostgreSQL every test starts from empty tables (reset_shared_servers).
+    Returns (path, key) or None.
+    """
+    if os.environ.get("TEST_DATABASE_URL"):
+        return None
+    directory = tmp_path_factory.mktemp("template")
+    settings = settings_for(directory)
+    with mock.patch.dict(os.environ, {"INSTANCE_PATH": str(directory / "instance")}):
+        create_app(settings)
+    db.obj.close_all()
+    path = directory / "espace.sqlite3"
+    # Everything into the one file: the copy then needs no -wal beside it.
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    return path, _template_key(directory, settings)
+
+
 @pytest.fixture
-def make_app(tmp_path, monkeypatch):
-    """Build an app with settings overridden for one test."""
+def make_app(tmp_path, monkeypatch, template_database):
+    """Build an app with settings overridden for one test.
+
+    The first app of a test whose settings give the template's data starts from a copy of it.
+    """
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     reset_shared_servers()
     apps = []
 
     def factory(**overrides):
-        app = create_app(settings_for(tmp_path, **overrides))
+        settings = settings_for(tmp_path, **overrides)
+        target = tmp_path / "espace.sqlite3"
+        if (template_database and not target.exists()
+                and _template_key(tmp_path, settings) == template_database[1]):
+            shutil.copyfile(template_database[0], target)
+        app = create_app(settings)
+        app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
         apps.append(app)
         return app
 
