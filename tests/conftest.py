@@ -263,9 +263,13 @@ class Walk:
 
     def option(self, number=LILA, answers=None, email="lila.pro@example.fr", password=PASSWORD):
         """The five steps; returns the e-mailed code."""
-        for response in (self.number(number), self.answers(answers),
-                         self.credentials(email, password), self.question()):
-            assert response.status_code == 303, response.get_data(as_text=True)
+        # Each step leads to the next (an out-of-order step redirects with a 303 too).
+        for step, following in ((lambda: self.number(number), "/opter/verification"),
+                                (lambda: self.answers(answers), "/opter/identifiants"),
+                                (lambda: self.credentials(email, password), "/opter/question"),
+                                (self.question, "/opter/validation")):
+            response = step()
+            assert response.status_code == 303 and response.location.endswith(following), text(response)
         return code_from(last_message(self.app))
 
     def code(self, code, captcha=CAPTCHA):
