@@ -14,7 +14,7 @@ from unittest import mock
 import jinja2
 import pytest
 
-from espace import create_app
+from espace import captcha, create_app
 from espace.config import Config
 from espace.domain.credentials import normalise_email
 from espace.models import ALL_MODELS, OutboxMessage, db
@@ -198,6 +198,20 @@ def dbc(app):
         db.connect(reuse_if_open=True)
         yield db
         db.close()
+
+
+@pytest.fixture
+def captcha_texts(make_app, monkeypatch):
+    """An app whose each new challenge gets the next text of this list (the fixed test text is off)."""
+    sequence = iter(["AAAAAA", "EEEEEE", "HHHHHH", "KKKKKK"])
+    monkeypatch.setattr(captcha, "new_text", lambda length=6, fixed=None: next(sequence))
+    return make_app(CAPTCHA_TEST_TEXT="")
+
+
+def captcha_text(client):
+    """The text of the challenge this client's session holds."""
+    with client.session_transaction() as s:
+        return s["captcha"]["text"]
 
 
 def last_message(app):

@@ -3,7 +3,7 @@ import html
 import re
 
 import pytest
-from conftest import (BERNARD_EMAIL, BERNARD_PASSWORD, CAPTCHA, NEW_PASSWORD, Forgotten, Walk, last_message,
+from conftest import (BERNARD_EMAIL, BERNARD_PASSWORD, CAPTCHA, NEW_PASSWORD, Forgotten, Walk, captcha_text, last_message,
                       link_from)
 
 from espace.access import ENDED
@@ -120,13 +120,17 @@ def test_the_first_step_refuses_with_a_message(app, client, data, message):
     assert messages(app) == []
 
 
-def test_a_wrong_captcha_spends_the_image(client):
+def test_a_wrong_captcha_spends_the_image(captcha_texts):
+    client = captcha_texts.test_client()
     client.get(START)
-    client.post(START, data={"email": BERNARD_EMAIL, "captcha": "XXXXXX"}).close()
-    # The right text of the spent image is refused: a new one was issued.
-    with client.session_transaction() as session:
-        session["captcha"] = {**session["captcha"], "text": "TTTTTT"}
-    assert client.post(START, data={"email": BERNARD_EMAIL, "captcha": CAPTCHA}).status_code == 422
+    assert captcha_text(client) == "AAAAAA"
+    wrong = client.post(START, data={"email": BERNARD_EMAIL, "captcha": "XXXXXX"})
+    wrong.close()
+    assert wrong.status_code == 422 and captcha_text(client) == "EEEEEE"  # a new image was issued
+    # The right text of the spent image is refused.
+    spent = client.post(START, data={"email": BERNARD_EMAIL, "captcha": "AAAAAA"})
+    spent.close()
+    assert spent.status_code == 422 and WRONG in text(spent)
 
 
 def test_change_the_image_without_javascript_keeps_the_address(client):
