@@ -17,7 +17,7 @@ import pytest
 from espace import captcha, create_app
 from espace.config import Config
 from espace.domain.credentials import normalise_email
-from espace.models import ALL_MODELS, OutboxMessage, db
+from espace.models import ALL_MODELS, OutboxMessage, SigninCode, Space, db
 
 CAPTCHA = "KAWRTY"  # the scriptable captcha text (letters of espace.captcha.ALPHABET)
 LILA = "20101670101919"
@@ -369,3 +369,36 @@ class Forgotten:
 @pytest.fixture
 def forgotten(app, client):
     return Forgotten(app, client)
+
+
+def signed_in_client(app, email=BERNARD_EMAIL, password=BERNARD_PASSWORD):
+    """A client of its own, signed in (checked: the space opens). The codes of earlier sign-ins are
+    cleared first: tests sign clients in by the dozen, and the hourly cap on codes is tested apart."""
+    client = app.test_client()
+    with app.app_context(), db.connection_context():
+        SigninCode.delete().execute()
+    log_in(client, email, password)
+    return client
+
+
+# EP 5 « Modifier mon adresse électronique » (Bernard's new address).
+NEW_EMAIL = "bernard.douasbin@example.fr"
+
+
+def ask_email_change(client, email=NEW_EMAIL, password=BERNARD_PASSWORD, confirm=None):
+    return client.post("/espace/adresse-electronique", data={
+        "email": email, "email_confirm": email if confirm is None else confirm, "current_password": password})
+
+
+def confirmation_code(app, recipient=NEW_EMAIL):
+    """The 12-character code e-mailed to confirm a new address."""
+    with app.app_context(), db.connection_context():
+        message = (OutboxMessage.select().where(OutboxMessage.recipient == recipient)
+                   .order_by(OutboxMessage.id.desc()).first())
+    return re.search(r"code de confirmation : (\w{12})", message.text_body).group(1)
+
+
+def login_email(app):
+    """Bernard's current sign-in address."""
+    with app.app_context(), db.connection_context():
+        return Space.get(Space.last_name == "DOUASBIN").login_email

@@ -1,10 +1,9 @@
 """EP 6 « Mot de passe oublié »: address + captcha, the e-mailed link, the trust question, a new password."""
-import html
 import re
 
 import pytest
 from conftest import (BERNARD_EMAIL, BERNARD_PASSWORD, CAPTCHA, NEW_PASSWORD, Forgotten, Walk, captcha_text, last_message,
-                      link_from)
+                      link_from, plain as text)
 
 from espace.access import ENDED
 from espace.challenge import WRONG
@@ -17,10 +16,6 @@ START = "/mot-de-passe-oublie"
 SENT = "/mot-de-passe-oublie/message-envoye"
 QUESTION = "/mot-de-passe-oublie/question"
 PASSWORD_STEP = "/mot-de-passe-oublie/nouveau-mot-de-passe"
-
-
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
 
 
 def visible(response):

@@ -1,7 +1,7 @@
 """« Historique » attacks: enumeration through it, flooding it, reading it without being signed in, secrets in it."""
 import pytest
 
-from conftest import BERNARD, BERNARD_PASSWORD, LILA, PASSWORD
+from conftest import BERNARD, BERNARD_PASSWORD, LILA, PASSWORD, text
 from espace.domain.login import MAX_LOGIN_FAILURES
 from espace.models import Event, Space, db
 
@@ -20,10 +20,6 @@ def kinds(app, number):
     with app.app_context(), db.connection_context():
         space = Space.by_number(number)
         return [e.kind for e in Event.select().where(Event.space == space).order_by(Event.id)]
-
-
-def text(response):
-    return response.get_data(as_text=True)
 
 
 def test_a_wrong_password_for_a_known_address_is_recorded_and_looks_the_same(walk, app):

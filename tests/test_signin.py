@@ -1,9 +1,8 @@
 """Sign-in confirmation: the password, then a 6-digit code e-mailed to the login address;
 « Renvoyer un code »; « Se souvenir de ce navigateur »; the history of each step."""
-import html
 
 import pytest
-from conftest import BERNARD, BERNARD_PASSWORD, Walk, last_message, signin_code_from, signin_code_of
+from conftest import BERNARD, BERNARD_PASSWORD, Walk, last_message, signed_in, signin_code_from, signin_code_of, plain as text
 
 from espace.domain import signin
 from espace.domain.clock import now
@@ -13,17 +12,9 @@ from espace.models import SigninCode, Space, db
 EMAIL = "toto321@toto.toto"
 
 
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
-
-
 def kinds(app):
     with app.app_context(), db.connection_context():
         return [e.kind for e in reversed(events_of(Space.by_number(BERNARD).id, now()))]
-
-
-def signed_in(client):
-    return client.get("/espace/").status_code == 200
 
 
 def wrong(code):
