@@ -17,11 +17,14 @@ def main():
     for module, counts in sorted(per_module.items()):
         total.update(counts)
         detected = sum(n for s, n in counts.items() if s in DETECTED)
-        print(f"{module:12} {detected:4}/{sum(counts.values()):<4} "
+        all_ = sum(counts.values())
+        print(f"{module:20} {detected:4}/{all_:<4} {100 * detected / all_:5.1f} %  "
               + ", ".join(f"{s} {n}" for s, n in sorted(counts.items())))
     detected = sum(n for s, n in total.items() if s in DETECTED)
     print(f"espace/domain mutation score: {detected}/{sum(total.values())} = "
           f"{100 * detected / max(1, sum(total.values())):.1f}% (killed or timed out, of all mutants)")
+    if total.get("not checked"):
+        print(f"{total['not checked']} mutants not checked yet: the score above counts them as surviving")
     return 0 if total and not total.get("not checked") else 1
 
 

@@ -7,12 +7,18 @@ TEST_DATABASE_URL / TEST_REDIS_URL set → PostgreSQL and Redis (scale-out shape
 import html
 import os
 import re
+import shutil
+import sqlite3
+from unittest import mock
 
+import jinja2
 import pytest
 
 from espace import create_app
+from espace.captcha import media as captcha
+from espace.config import Config
 from espace.domain.credentials import normalise_email
-from espace.models import ALL_MODELS, OutboxMessage, db
+from espace.models import ALL_MODELS, OutboxMessage, SigninCode, Space, db
 
 CAPTCHA = "KAWRTY"  # the scriptable captcha text (letters of espace.captcha.ALPHABET)
 LILA = "20101670101919"
@@ -88,15 +94,73 @@ def reset_shared_servers():
         redis.from_url(redis_url).flushdb()
 
 
+class SharedBytecode(jinja2.BytecodeCache):
+    """Templates compiled once per process rather than once per app (each test builds its own
+    app, and so its own Jinja environment): Jinja checks the source's checksum on each load."""
+
+    def __init__(self):
+        self.stored = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.stored:
+            bucket.bytecode_from_string(self.stored[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.stored[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = SharedBytecode()
+
+
+def _template_key(directory, settings):
+    """What the migrated and seeded database of these settings holds depends on these alone."""
+    config = {**Config(str(directory / "instance")).as_flask(), **settings}
+    own_file = config["DATABASE_URL"] == f"sqlite:///{directory / 'espace.sqlite3'}"
+    return own_file, config["SEED_DEMO"], config["BCRYPT_ROUNDS"], tuple(config["ENCRYPTION_KEYS"])
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory):
+    """One migrated and seeded SQLite file per session (per xdist worker), copied for each test.
+
+    Copying the file costs a fraction of running the migrations and the seeding (and their
+    fsyncs); create_app still runs both on the copy, where they find nothing to do. Only the
+    embedded shape has one: on PostgreSQL every test starts from empty tables (reset_shared_servers).
+    Returns (path, key) or None.
+    """
+    if os.environ.get("TEST_DATABASE_URL"):
+        return None
+    directory = tmp_path_factory.mktemp("template")
+    settings = settings_for(directory)
+    with mock.patch.dict(os.environ, {"INSTANCE_PATH": str(directory / "instance")}):
+        create_app(settings)
+    db.obj.close_all()
+    path = directory / "espace.sqlite3"
+    # Everything into the one file: the copy then needs no -wal beside it.
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    return path, _template_key(directory, settings)
+
+
 @pytest.fixture
-def make_app(tmp_path, monkeypatch):
-    """Build an app with settings overridden for one test."""
+def make_app(tmp_path, monkeypatch, template_database):
+    """Build an app with settings overridden for one test.
+
+    The first app of a test whose settings give the template's data starts from a copy of it.
+    """
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     reset_shared_servers()
     apps = []
 
     def factory(**overrides):
-        app = create_app(settings_for(tmp_path, **overrides))
+        settings = settings_for(tmp_path, **overrides)
+        target = tmp_path / "espace.sqlite3"
+        if (template_database and not target.exists()
+                and _template_key(tmp_path, settings) == template_database[1]):
+            shutil.copyfile(template_database[0], target)
+        app = create_app(settings)
+        app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
         apps.append(app)
         return app
 
@@ -135,6 +199,19 @@ def dbc(app):
         db.connect(reuse_if_open=True)
         yield db
         db.close()
+
+
+@pytest.fixture
+def captcha_texts(make_app, monkeypatch):
+    """An app whose each new challenge gets the next text of this list (the fixed test text is off)."""
+    sequence = iter(["AAAAAA", "EEEEEE", "HHHHHH", "KKKKKK"])
+    monkeypatch.setattr(captcha, "new_text", lambda length=6, fixed=None: next(sequence))
+    return make_app(CAPTCHA_TEST_TEXT="")
+
+
+def captcha_text(client):
+    """The text of the challenge this client's captcha cookie holds."""
+    return captcha_of(client).text
 
 
 def last_message(app):
@@ -200,9 +277,13 @@ class Walk:
 
     def option(self, number=LILA, answers=None, email="lila.pro@example.fr", password=PASSWORD):
         """The five steps; returns the e-mailed code."""
-        for response in (self.number(number), self.answers(answers),
-                         self.credentials(email, password), self.question()):
-            assert response.status_code == 303, response.get_data(as_text=True)
+        # Each step leads to the next (an out-of-order step redirects with a 303 too).
+        for step, following in ((lambda: self.number(number), "/opter/verification"),
+                                (lambda: self.answers(answers), "/opter/identifiants"),
+                                (lambda: self.credentials(email, password), "/opter/question"),
+                                (self.question, "/opter/validation")):
+            response = step()
+            assert response.status_code == 303 and response.location.endswith(following), text(response)
         return code_from(last_message(self.app))
 
     def code(self, code, captcha=CAPTCHA):
@@ -297,3 +378,34 @@ def captcha_of(client):
     cookie = client.get_cookie(challenge.COOKIE)
     with client.application.test_request_context():
         return challenge.unseal(cookie.value) if cookie else None
+def signed_in_client(app, email=BERNARD_EMAIL, password=BERNARD_PASSWORD):
+    """A client of its own, signed in (checked: the space opens). The codes of earlier sign-ins are
+    cleared first: tests sign clients in by the dozen, and the hourly cap on codes is tested apart."""
+    client = app.test_client()
+    with app.app_context(), db.connection_context():
+        SigninCode.delete().execute()
+    log_in(client, email, password)
+    return client
+
+
+# EP 5 « Modifier mon adresse électronique » (Bernard's new address).
+NEW_EMAIL = "bernard.douasbin@example.fr"
+
+
+def ask_email_change(client, email=NEW_EMAIL, password=BERNARD_PASSWORD, confirm=None):
+    return client.post("/espace/adresse-electronique", data={
+        "email": email, "email_confirm": email if confirm is None else confirm, "current_password": password})
+
+
+def confirmation_code(app, recipient=NEW_EMAIL):
+    """The 12-character code e-mailed to confirm a new address."""
+    with app.app_context(), db.connection_context():
+        message = (OutboxMessage.select().where(OutboxMessage.recipient == recipient)
+                   .order_by(OutboxMessage.id.desc()).first())
+    return re.search(r"code de changement d'adresse : (\w{12})", message.text_body).group(1)
+
+
+def login_email(app):
+    """Bernard's current sign-in address."""
+    with app.app_context(), db.connection_context():
+        return Space.get(Space.last_name == "DOUASBIN").login_email

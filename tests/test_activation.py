@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from pypdf import PdfReader
 
-from conftest import CAPTCHA, LILA, PASSWORD, Walk, captcha_of, plain, text
+from conftest import CAPTCHA, LILA, PASSWORD, Walk, captcha_of, captcha_text, plain, text
 from espace.captcha import media as captcha
 from espace.models import ACCESS_CERTIFICATE, ACCESS_PASSWORD, Space, db
 
@@ -66,18 +66,6 @@ def test_captcha_is_random_without_the_test_value(make_app):
         c.get("/activation/")
         texts.add(captcha_of(c).text)
     assert len(texts) == 3
-
-
-@pytest.fixture
-def captcha_texts(make_app, monkeypatch):
-    """Each new challenge gets the next text of this list (the fixed test text is off)."""
-    sequence = iter(["AAAAAA", "EEEEEE", "HHHHHH", "KKKKKK"])
-    monkeypatch.setattr(captcha, "new_text", lambda length=6, fixed=None: next(sequence))
-    return make_app(CAPTCHA_TEST_TEXT="")
-
-
-def captcha_text(client):
-    return captcha_of(client).text
 
 
 def test_changer_l_image_gives_a_new_text(captcha_texts):

@@ -155,9 +155,9 @@ def test_import_legacy_reads_csv(runner, app, tmp_path):
 
 def test_imported_answers_are_the_ones_the_wizard_checks(runner, app, tmp_path, client):
     import_file(runner, tmp_path, "spaces.csv", CSV_HEADER + CSV_DURAND)
-    client.post("/opter/numero", data={"number": "20201230000505"})
+    assert client.post("/opter/numero", data={"number": "20201230000505"}).location.endswith("/opter/verification")
     response = client.post("/opter/verification", data={"answer1": "peche", "answer2": "JUDO", "answer3": " polo "})
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.location.endswith("/opter/identifiants")
 
 
 def test_import_legacy_reads_a_spreadsheet_export_with_semicolons_and_a_bom(runner, app, tmp_path):

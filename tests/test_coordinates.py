@@ -1,9 +1,8 @@
 """EP 3 « Modifier les coordonnées »: telephone and address, trust question; the recap follows."""
-import html
 import io
 
 import pytest
-from conftest import BERNARD_PASSWORD, Walk
+from conftest import BERNARD_PASSWORD, plain as text, signed_in_client
 from pypdf import PdfReader
 
 from espace.models import Event, OutboxMessage, Space, db
@@ -11,17 +10,6 @@ from espace.models import Event, OutboxMessage, Space, db
 BERNARD_EMAIL = "toto321@toto.toto"
 ADDRESS = {"phone": "+33 2 33 47 67 96", "address": "4, quai de la Marine\nBâtiment B",
            "postcode": "50100", "city": "Cherbourg-en-Cotentin"}
-
-
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
-
-
-def signed_in(app):
-    client = app.test_client()
-    Walk(app, client).login(BERNARD_EMAIL, BERNARD_PASSWORD)
-    assert client.get("/espace/").status_code == 200
-    return client
 
 
 def bernard(app):
@@ -45,19 +33,19 @@ def test_every_page_needs_a_signed_in_space(client, path):
 
 
 def test_the_coordinates_page_links_to_each_change(app):
-    page = text(signed_in(app).get("/espace/coordonnees"))
+    page = text(signed_in_client(app).get("/espace/coordonnees"))
     for href in ("/espace/coordonnees/modifier", "/espace/coordonnees/question-de-confiance",
                  "/espace/adresse-electronique", "/espace/mot-de-passe"):
         assert f'href="{href}"' in page
 
 
 def test_the_form_shows_the_current_values(app):
-    page = text(signed_in(app).get("/espace/coordonnees/modifier"))
+    page = text(signed_in_client(app).get("/espace/coordonnees/modifier"))
     assert 'value="02 33 47 67 96"' in page and 'type="tel"' in page and 'autocomplete="postal-code"' in page
 
 
 def test_new_coordinates_are_stored_normalised_and_shown(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     response = client.post("/espace/coordonnees/modifier", data=ADDRESS)
     assert response.status_code == 303 and response.location.endswith("/espace/coordonnees")
     space = bernard(app)
@@ -72,7 +60,7 @@ def test_new_coordinates_are_stored_normalised_and_shown(app):
 
 
 def test_the_recap_pdf_shows_the_new_address(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     client.post("/espace/coordonnees/modifier", data=ADDRESS)
     content = pdf_text(client.get("/espace/coordonnees/recapitulatif.pdf").data)
     for expected in ("0233476796", "4, quai de la Marine", "Bâtiment B", "50100 CHERBOURG-EN-COTENTIN"):
@@ -81,7 +69,7 @@ def test_the_recap_pdf_shows_the_new_address(app):
 
 
 def test_nothing_changed_records_nothing(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     client.post("/espace/coordonnees/modifier", data=ADDRESS)
     before = kinds(app)
     response = client.post("/espace/coordonnees/modifier", data={**ADDRESS, "phone": "02.33.47.67.96"})
@@ -90,7 +78,7 @@ def test_nothing_changed_records_nothing(app):
 
 
 def test_the_telephone_may_be_left_empty(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     assert client.post("/espace/coordonnees/modifier", data={**ADDRESS, "phone": ""}).status_code == 303
     assert bernard(app).phone == ""
     assert "A COMPLETER" in text(client.get("/espace/coordonnees"))
@@ -111,7 +99,7 @@ def test_the_telephone_may_be_left_empty(app):
     ("city", "X" * 33, "32 caractères"),
 ])
 def test_coordinates_refusals(app, field, value, message):
-    client = signed_in(app)
+    client = signed_in_client(app)
     response = client.post("/espace/coordonnees/modifier", data={**ADDRESS, field: value})
     page = text(response)
     assert response.status_code == 422 and message in page and "<title>Erreur : Modifier les coordonnées" in page
@@ -127,7 +115,7 @@ def ask(client, question="Votre sport préféré ?", answer="Voile", password=BE
 
 
 def test_trust_question_change_shows_on_the_recap(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     page = text(client.get("/espace/coordonnees/question-de-confiance"))
     assert '<option selected value="Votre hobby ?">' in page  # the current question, never its answer
     assert "pêche" not in page
@@ -149,7 +137,7 @@ def test_trust_question_change_shows_on_the_recap(app):
     ("Votre sport préféré ?", "x" * 101, BERNARD_PASSWORD, "100 caractères"),
 ])
 def test_trust_question_refusals(app, question, answer, password, message):
-    client = signed_in(app)
+    client = signed_in_client(app)
     response = ask(client, question, answer, password)
     page = text(response)
     assert response.status_code == 422 and message in page

@@ -1,54 +1,23 @@
 """EP 5 « Changer d'adresse électronique ou de mot de passe », from the signed-in space."""
-import html
 import re
 
 import pytest
-from conftest import BERNARD_PASSWORD, PASSWORD, Walk
+from conftest import (BERNARD_EMAIL, BERNARD_PASSWORD, PASSWORD, Walk, confirmation_code, login_email, plain as text,
+                      signed_in_client)
+from conftest import NEW_EMAIL as NEW
+from conftest import ask_email_change as ask
 
 from espace.access import ENDED
 from espace.domain import credentials_change
-from espace.models import EmailChange, Event, OutboxMessage, SigninCode, Space, db
+from espace.models import EmailChange, Event, OutboxMessage, Space, db
 
-BERNARD_EMAIL = "toto321@toto.toto"
-NEW = "bernard.douasbin@example.fr"
 NEW_PASSWORD = "Douasbin2026PecheAuLancer"
-
-
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
-
-
-def signed_in(app, email=BERNARD_EMAIL, password=BERNARD_PASSWORD):
-    """A client of its own, signed in (checked: the space answers)."""
-    client = app.test_client()
-    with app.app_context(), db.connection_context():
-        SigninCode.delete().execute()  # clients signing in by the dozen: no hourly cap on codes
-    Walk(app, client).login(email, password)
-    assert client.get("/espace/").status_code == 200
-    return client
-
-
-def ask(client, email=NEW, password=BERNARD_PASSWORD, confirm=None):
-    return client.post("/espace/adresse-electronique", data={
-        "email": email, "email_confirm": email if confirm is None else confirm, "current_password": password})
-
-
-def confirmation_code(app, recipient=NEW):
-    with app.app_context(), db.connection_context():
-        message = (OutboxMessage.select().where(OutboxMessage.recipient == recipient)
-                   .order_by(OutboxMessage.id.desc()).first())
-    return re.search(r"code de changement d'adresse : (\w{12})", message.text_body).group(1)
 
 
 def messages_to(app, recipient):
     with app.app_context(), db.connection_context():
         return [m.subject for m in OutboxMessage.select().where(OutboxMessage.recipient == recipient)
                 .order_by(OutboxMessage.id)]
-
-
-def login_email(app):
-    with app.app_context(), db.connection_context():
-        return Space.get(Space.last_name == "DOUASBIN").login_email
 
 
 def kinds(app):
@@ -66,12 +35,12 @@ def test_every_page_needs_a_signed_in_space(client, path):
 
 
 def test_the_space_links_to_both_changes(app):
-    page = text(signed_in(app).get("/espace/"))
+    page = text(signed_in_client(app).get("/espace/"))
     assert 'href="/espace/adresse-electronique"' in page and 'href="/espace/mot-de-passe"' in page
 
 
 def test_email_change_takes_effect_only_once_confirmed(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     page = text(client.get("/espace/adresse-electronique"))
     assert "Étape 1 sur 3" in page and BERNARD_EMAIL in page
     response = ask(client)
@@ -93,17 +62,17 @@ def test_email_change_takes_effect_only_once_confirmed(app):
 
 
 def test_the_new_address_signs_in_and_the_old_one_no_longer(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     ask(client)
     client.post("/espace/adresse-electronique/confirmation", data={"code": confirmation_code(app)})
     assert login_email(app) == NEW
-    signed_in(app, NEW)
+    signed_in_client(app, NEW)
     response = Walk(app, app.test_client()).login(BERNARD_EMAIL, BERNARD_PASSWORD)
     assert response.status_code == 422
 
 
 def test_the_code_mail_goes_to_the_new_address_only(app):
-    ask(signed_in(app))
+    ask(signed_in_client(app))
     with app.app_context(), db.connection_context():
         message = OutboxMessage.get(OutboxMessage.recipient == NEW)
     assert "Confirmez votre nouvelle adresse électronique" in message.subject
@@ -113,12 +82,12 @@ def test_the_code_mail_goes_to_the_new_address_only(app):
 
 
 def test_email_step_with_htmx_is_a_fragment(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     client.environ_base["HTTP_HX_REQUEST"] = "true"
     response = client.get("/espace/adresse-electronique")
     assert "<html" not in text(response) and 'id="wizard"' in text(response)
     assert "HX-Request" in response.headers["Vary"]
-    full = signed_in(app).get("/espace/adresse-electronique")
+    full = signed_in_client(app).get("/espace/adresse-electronique")
     assert "<html" in text(full)
 
 
@@ -134,7 +103,7 @@ def test_email_step_with_htmx_is_a_fragment(app):
      "déjà celle de votre espace"),
 ])
 def test_email_change_refusals(app, data, message):
-    client = signed_in(app)
+    client = signed_in_client(app)
     response = client.post("/espace/adresse-electronique", data=data)
     assert response.status_code == 422 and message in text(response)
     assert "Erreur : " in text(response)
@@ -143,25 +112,25 @@ def test_email_change_refusals(app, data, message):
 
 def test_an_address_of_another_space_is_refused(app, walk):
     walk.activate(walk.option(email="lila.pro@example.fr"))
-    response = ask(signed_in(app), email="lila.pro@example.fr")
+    response = ask(signed_in_client(app), email="lila.pro@example.fr")
     assert response.status_code == 422 and "déjà associée à un autre espace" in text(response)
 
 
 def test_an_address_waiting_in_another_activation_is_refused(app, walk):
     walk.option(email="lila.pro@example.fr")
-    response = ask(signed_in(app), email="LILA.pro@example.fr")
+    response = ask(signed_in_client(app), email="LILA.pro@example.fr")
     assert response.status_code == 422 and "déjà associée à un autre espace" in text(response)
 
 
 def test_an_address_waiting_in_another_spaces_change_is_refused(app, walk):
     walk.activate(walk.option(email="lila.pro@example.fr"))
-    assert ask(signed_in(app, "lila.pro@example.fr", PASSWORD), password=PASSWORD).status_code == 303
-    response = ask(signed_in(app))
+    assert ask(signed_in_client(app, "lila.pro@example.fr", PASSWORD), password=PASSWORD).status_code == 303
+    response = ask(signed_in_client(app))
     assert response.status_code == 422 and "déjà associée à un autre espace" in text(response)
 
 
 def test_a_new_request_replaces_the_earlier_code(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     ask(client)
     first = confirmation_code(app)
     ask(client, email="b.douasbin@example.fr")
@@ -172,21 +141,21 @@ def test_a_new_request_replaces_the_earlier_code(app):
 
 
 def test_confirmation_without_a_pending_change_leads_to_step_one(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     response = client.get("/espace/adresse-electronique/confirmation")
     assert response.status_code == 303 and response.location.endswith("/espace/adresse-electronique")
     assert "Aucun changement d'adresse électronique n'est en attente" in text(client.get(response.location))
 
 
 def test_the_outcome_page_needs_a_confirmed_change(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     ask(client)
     response = client.get("/espace/adresse-electronique/modifiee")
     assert response.status_code == 303 and response.location.endswith("/confirmation")
 
 
 def test_a_wrong_code_is_refused(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     ask(client)
     response = client.post("/espace/adresse-electronique/confirmation", data={"code": "abcdefghijkl"})
     assert response.status_code == 422 and "Le code de changement d'adresse est incorrect" in text(response)
@@ -196,7 +165,7 @@ def test_a_wrong_code_is_refused(app):
 
 
 def test_quitter_cancels_the_change_waiting_for_its_code(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     ask(client)
     code = confirmation_code(app)
     response = client.post("/espace/adresse-electronique/quitter")
@@ -213,7 +182,7 @@ def test_a_failed_delivery_changes_nothing(app, monkeypatch):
         raise DeliveryFailed("smtp down")
 
     monkeypatch.setattr("espace.credentials_change.routes.send_email_change_code", broken)
-    response = ask(signed_in(app))
+    response = ask(signed_in_client(app))
     assert response.status_code == 422 and "n'a pas pu être envoyé" in text(response)
     with app.app_context(), db.connection_context():
         assert EmailChange.select().count() == 0
@@ -227,8 +196,8 @@ def change(client, current=BERNARD_PASSWORD, new=NEW_PASSWORD, confirm=None):
 
 
 def test_password_change_ends_the_other_sessions_only(app):
-    other = signed_in(app)
-    client = signed_in(app)
+    other = signed_in_client(app)
+    client = signed_in_client(app)
     response = change(client)
     assert response.status_code == 303 and response.location.endswith("/espace/")
     assert "Votre mot de passe a été modifié" in text(client.get("/espace/"))
@@ -242,8 +211,8 @@ def test_password_change_ends_the_other_sessions_only(app):
 
 
 def test_the_new_password_signs_in_and_the_old_one_no_longer(app):
-    change(signed_in(app))
-    signed_in(app, password=NEW_PASSWORD)
+    change(signed_in_client(app))
+    signed_in_client(app, password=NEW_PASSWORD)
     assert Walk(app, app.test_client()).login(BERNARD_EMAIL, BERNARD_PASSWORD).status_code == 422
 
 
@@ -257,23 +226,23 @@ def test_the_new_password_signs_in_and_the_old_one_no_longer(app):
     (BERNARD_PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x", "Les deux mots de passe saisis sont différents."),
 ])
 def test_password_change_refusals(app, current, new, confirm, message):
-    client = signed_in(app)
+    client = signed_in_client(app)
     response = change(client, current, new, confirm)
     assert response.status_code == 422 and message in text(response)
     assert 'value="' + new not in text(response)  # passwords are never sent back
     assert client.get("/espace/").status_code == 200
-    signed_in(app)  # the password is unchanged
+    signed_in_client(app)  # the password is unchanged
 
 
 def test_password_page_full_and_error_titles(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     page = text(client.get("/espace/mot-de-passe"))
     assert "<title>Changer de mot de passe" in page and 'autocomplete="current-password"' in page
     assert "<title>Erreur : Changer de mot de passe" in text(change(client, current=""))
 
 
 def test_purge_forgets_changes_that_can_no_longer_be_confirmed(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     ask(client)
     ask(client, email="b.douasbin@example.fr")
     from espace.domain.clock import now

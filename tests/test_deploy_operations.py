@@ -10,7 +10,7 @@ import pytest
 from bench.operations import (COLUMN_MIGRATION_NAME, BackgroundLoad, DeployShape, backup_and_restore,
                               host_loss, rolling_restart)
 from bench.servers import unit_command
-from test_deploy_proxy import deploy_database, require_nginx
+from helpers import deploy_database, require_nginx
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")

@@ -8,13 +8,13 @@ import ssl
 import subprocess
 import time
 import urllib.request
-from urllib.parse import urlsplit
 
 import pytest
 
 from bench.client import expect as expect_status
 from bench.operations import DeployShape, sign_in
-from bench.servers import NGINX_SOURCE, nginx_binary, read_env_file, with_database
+from bench.servers import NGINX_SOURCE, nginx_binary, read_env_file
+from helpers import deploy_database, require_nginx
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -27,18 +27,6 @@ pytestmark = [
 
 BROWSER = "127.0.0.1"  # where the browser and the test clients connect from
 OTHER_CLIENT = "127.0.0.3"  # a second person on another address
-
-
-def deploy_database(url, suffix):
-    """espace_test…_deploy_<suffix>: the pass's server, a database of this file's own."""
-    return with_database(url, urlsplit(url).path.lstrip("/") + "_deploy_" + suffix)
-
-
-def require_nginx():
-    if not os.path.exists(nginx_binary()):
-        if os.environ.get("CI") == "true":
-            pytest.fail("nginx is missing: .ci/run installs it, the deploy tests must run in CI")
-        pytest.skip("nginx is missing (apt-get install nginx)")
 
 
 @pytest.fixture(scope="module")

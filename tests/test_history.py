@@ -5,7 +5,7 @@ import pytest
 import time_machine
 from markupsafe import escape
 
-from conftest import BERNARD, BERNARD_PASSWORD, LILA, PASSWORD, Walk
+from conftest import BERNARD, BERNARD_PASSWORD, LILA, PASSWORD, Walk, text
 from espace.domain import history
 from espace.domain.identity import MAX_ANSWER_FAILURES
 from espace.mail import MailError
@@ -30,10 +30,6 @@ def kinds(app, number):
     with app.app_context(), db.connection_context():
         space = Space.by_number(number)
         return [e.kind for e in Event.select().where(Event.space == space).order_by(Event.id)]
-
-
-def text(response):
-    return response.get_data(as_text=True)
 
 
 # --- Each event at its moment ------------------------------------------------------------

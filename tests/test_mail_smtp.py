@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from bench.servers import free_port
+from live_server import free_port
 from conftest import LILA, PASSWORD, Walk, signin_code_in
 from espace.mail import MailError, Message, SmtpMailer
 from espace.models import ActivationRequest, MailJob, db

@@ -1,10 +1,9 @@
 """EP 6 « Mot de passe oublié »: address + captcha, the e-mailed link, the trust question, a new password."""
-import html
 import re
 
 import pytest
-from conftest import (BERNARD_EMAIL, BERNARD_PASSWORD, CAPTCHA, NEW_PASSWORD, Forgotten, Walk, captcha_of,
-                      last_message, link_from)
+from conftest import (BERNARD_EMAIL, BERNARD_PASSWORD, CAPTCHA, NEW_PASSWORD, Forgotten, Walk, captcha_of, captcha_text,
+                      last_message, link_from, plain as text)
 
 from espace.access import ENDED
 from espace.captcha.challenge import COOKIE, WRONG
@@ -17,10 +16,6 @@ START = "/mot-de-passe-oublie"
 SENT = "/mot-de-passe-oublie/message-envoye"
 QUESTION = "/mot-de-passe-oublie/question"
 PASSWORD_STEP = "/mot-de-passe-oublie/nouveau-mot-de-passe"
-
-
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
 
 
 def visible(response):
@@ -120,16 +115,17 @@ def test_the_first_step_refuses_with_a_message(app, client, data, message):
     assert messages(app) == []
 
 
-def test_a_wrong_captcha_spends_the_image(client):
+def test_a_wrong_captcha_spends_the_image(captcha_texts):
+    client = captcha_texts.test_client()
     client.get(START)
-    spent = client.get_cookie(COOKIE).value
-    client.post(START, data={"email": BERNARD_EMAIL, "captcha": "XXXXXX"}).close()
-    assert client.get_cookie(COOKIE).value != spent  # a new image was issued
-    # The right text of the spent image, its cookie put back, is refused.
-    client.set_cookie(COOKIE, spent)
-    response = client.post(START, data={"email": BERNARD_EMAIL, "captcha": CAPTCHA})
-    response.close()
-    assert response.status_code == 422 and WRONG in text(response)
+    assert captcha_text(client) == "AAAAAA"
+    wrong = client.post(START, data={"email": BERNARD_EMAIL, "captcha": "XXXXXX"})
+    wrong.close()
+    assert wrong.status_code == 422 and captcha_text(client) == "EEEEEE"  # a new image was issued
+    # The right text of the spent image is refused.
+    spent = client.post(START, data={"email": BERNARD_EMAIL, "captcha": "AAAAAA"})
+    spent.close()
+    assert spent.status_code == 422 and WRONG in text(spent)
 
 
 def test_change_the_image_without_javascript_keeps_the_address(client):

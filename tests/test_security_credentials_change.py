@@ -1,24 +1,21 @@
 """EP 5 and EP 3 under attack: guessing the current password from an open session, replaying
 or outliving a confirmation code, an address taken meanwhile, confirmations raced at once."""
-import html
 import logging
 import threading
 from datetime import timedelta
 
 import time_machine
-from conftest import BERNARD_PASSWORD, Walk
+from conftest import (BERNARD_EMAIL, BERNARD_PASSWORD, Walk, confirmation_code, login_email, plain as text,
+                      signed_in_client)
+from conftest import NEW_EMAIL as NEW
+from conftest import ask_email_change as ask
 
 from espace.domain import activation
 from espace.domain import credentials_change as cc
 from espace.domain.credentials_change import MAX_PASSWORD_CHECK_FAILURES as MAX_LOGIN_FAILURES
 from espace.models import USED, EmailChange, OutboxMessage, Space, db
-from test_credentials_change import BERNARD_EMAIL, NEW, ask, confirmation_code, login_email, signed_in
 
 PARALLEL = 10
-
-
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
 
 
 def wrong(client, path):
@@ -29,7 +26,7 @@ def wrong(client, path):
 
 
 def test_an_open_session_cannot_guess_the_password_past_the_login_limit(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     paths = ["/espace/adresse-electronique", "/espace/mot-de-passe", "/espace/coordonnees/question-de-confiance"]
     for attempt in range(MAX_LOGIN_FAILURES):
         response = wrong(client, paths[attempt % 3])
@@ -54,7 +51,7 @@ def test_an_open_session_cannot_guess_the_password_past_the_login_limit(app):
 
 def test_wrong_passwords_are_also_limited_per_client_address(make_app):
     app = make_app(RATELIMIT_ENABLED=True, RATE_ACCOUNT="3 per minute")
-    client = signed_in(app)
+    client = signed_in_client(app)
     statuses = [wrong(client, "/espace/mot-de-passe").status_code for _ in range(4)]
     assert statuses == [422, 422, 422, 429]
     # One budget for every form of the space: another form does not start afresh.
@@ -63,7 +60,7 @@ def test_wrong_passwords_are_also_limited_per_client_address(make_app):
 
 
 def test_a_used_code_cannot_be_replayed(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     ask(client)
     code = confirmation_code(app)
     assert client.post("/espace/adresse-electronique/confirmation", data={"code": code}).status_code == 303
@@ -75,22 +72,22 @@ def test_a_used_code_cannot_be_replayed(app):
 
 
 def test_the_code_dies_after_24_hours_to_the_second(app):
-    ask(signed_in(app))
+    ask(signed_in_client(app))
     code = confirmation_code(app)
     with time_machine.travel(timedelta(hours=24, seconds=1), tick=False):
-        client = signed_in(app)  # the next day: signed in again
+        client = signed_in_client(app)  # the next day: signed in again
         response = client.post("/espace/adresse-electronique/confirmation", data={"code": code})
         assert response.status_code == 422 and cc.CODE_EXPIRED in text(response)
     assert login_email(app) == BERNARD_EMAIL
-    ask(signed_in(app))
+    ask(signed_in_client(app))
     code = confirmation_code(app)
     with time_machine.travel(timedelta(hours=24, seconds=-1), tick=False):
-        client = signed_in(app)
+        client = signed_in_client(app)
         assert client.post("/espace/adresse-electronique/confirmation", data={"code": code}).status_code == 303
 
 
 def test_an_address_taken_meanwhile_by_an_activation_is_not_stolen(app, walk):
-    client = signed_in(app)
+    client = signed_in_client(app)
     ask(client)
     code = confirmation_code(app)
     # Lila cannot choose that very address while Bernard's change waits for its code (one rule
@@ -104,7 +101,7 @@ def test_an_address_taken_meanwhile_by_an_activation_is_not_stolen(app, walk):
 
 
 def test_two_confirmations_at_once_change_the_address_once(app):
-    clients = [signed_in(app) for _ in range(PARALLEL)]
+    clients = [signed_in_client(app) for _ in range(PARALLEL)]
     ask(clients[0])
     code = confirmation_code(app)
     barrier = threading.Barrier(PARALLEL)
@@ -129,7 +126,7 @@ def test_two_confirmations_at_once_change_the_address_once(app):
 
 def test_the_code_is_kept_hashed_and_never_logged(app, caplog):
     caplog.set_level(logging.DEBUG, logger="espace")
-    client = signed_in(app)
+    client = signed_in_client(app)
     ask(client)
     code = confirmation_code(app)
     client.post("/espace/adresse-electronique/confirmation", data={"code": code})

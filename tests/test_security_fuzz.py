@@ -131,7 +131,7 @@ def code_step(client):
     client.get("/activation/")
 
 
-def signed_in(client):
+def sign_bernard_in(client):
     with client.application.app_context(), db.connection_context():
         SigninCode.delete().execute()  # no hourly cap on codes across examples
     Walk(client.application, client).login("toto321@toto.toto", BERNARD_PASSWORD)
@@ -170,12 +170,12 @@ FORMS = {
     "code": ("/activation/", ["code", "captcha"], code_step),
     "connexion": ("/connexion", ["email", "password"], lambda client: None),
     "adresse-electronique": ("/espace/adresse-electronique", ["email", "email_confirm", "current_password"],
-                             signed_in),
-    "confirmation-adresse": ("/espace/adresse-electronique/confirmation", ["code"], signed_in),
-    "mot-de-passe": ("/espace/mot-de-passe", ["current_password", "password", "password_confirm"], signed_in),
-    "coordonnees": ("/espace/coordonnees/modifier", ["phone", "address", "postcode", "city"], signed_in),
+                             sign_bernard_in),
+    "confirmation-adresse": ("/espace/adresse-electronique/confirmation", ["code"], sign_bernard_in),
+    "mot-de-passe": ("/espace/mot-de-passe", ["current_password", "password", "password_confirm"], sign_bernard_in),
+    "coordonnees": ("/espace/coordonnees/modifier", ["phone", "address", "postcode", "city"], sign_bernard_in),
     "question-de-confiance": ("/espace/coordonnees/question-de-confiance",
-                              ["question", "answer", "current_password"], signed_in),
+                              ["question", "answer", "current_password"], sign_bernard_in),
     "oubli": ("/mot-de-passe-oublie", ["email", "captcha"], reset_start),
     "oubli-question": ("/mot-de-passe-oublie/question", ["answer"], reset_step(answered=False)),
     "oubli-mot-de-passe": ("/mot-de-passe-oublie/nouveau-mot-de-passe", ["password", "password_confirm"],

@@ -3,7 +3,7 @@ from datetime import datetime
 
 import pytest
 
-from conftest import BERNARD, BERNARD_PASSWORD, LILA, PASSWORD
+from conftest import BERNARD, BERNARD_PASSWORD, LILA, PASSWORD, text
 from espace.domain import security
 from espace.domain.login import MAX_LOGIN_FAILURES
 from espace.models import Event, Space, db
@@ -23,10 +23,6 @@ def kinds(app, number):
     with app.app_context(), db.connection_context():
         space = Space.by_number(number)
         return [e.kind for e in Event.select().where(Event.space == space).order_by(Event.id)]
-
-
-def text(response):
-    return response.get_data(as_text=True)
 
 
 def test_a_wrong_password_for_a_known_address_is_recorded_and_looks_the_same(walk, app):

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from conftest import (BERNARD_ANSWER, BERNARD_EMAIL, BERNARD_PASSWORD, CAPTCHA, NEW_PASSWORD, Forgotten,
-                      last_message, link_from, settings_for)
+                      last_message, link_from, settings_for, plain as text)
 from live_server import Browser, LiveServer, all_at_once, free_port
 
 from espace.domain import reset
@@ -26,10 +26,6 @@ CSRF_TOKEN = re.compile(r'(?<="X-CSRFToken": ")[^"]+|(?<=name="csrf_token" value
 RETRY_TIME = re.compile(r"le \d\d/\d\d/\d{4} à \d\dh\d\d")
 T0 = datetime(2030, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
 HASHER = Hasher(rounds=4)
-
-
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
 
 
 def outbox(app):

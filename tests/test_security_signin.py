@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
-from conftest import BERNARD, BERNARD_PASSWORD, Walk, settings_for, signin_code_of
+from conftest import (BERNARD, BERNARD_PASSWORD, NEW_PASSWORD, Forgotten, Walk, log_in, settings_for,
+                      plain, signed_in, signin_code_of)
 from live_server import Browser, LiveServer, all_at_once
 
 from espace.domain import security, signin
@@ -19,16 +20,8 @@ COOKIE = "espace_navigateur"
 CSRF_TOKEN = re.compile(r'(?<="X-CSRFToken": ")[^"]+|(?<=name="csrf_token" value=")[^"]+')
 
 
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
-
-
 def wrong(code):
     return f"{(int(code) + 1) % 10 ** 6:06d}"
-
-
-def signed_in(client):
-    return client.get("/espace/").status_code == 200
 
 
 def remembered_cookie(app):
@@ -38,11 +31,11 @@ def remembered_cookie(app):
     return client.get_cookie(COOKIE, path="/connexion").value
 
 
-def asks_for_the_code(app, cookie_value):
+def asks_for_the_code(app, cookie_value, password=BERNARD_PASSWORD):
     """A new browser holding this device cookie: does the right password lead to the code step?"""
     client = app.test_client()
     client.set_cookie(COOKIE, cookie_value, path="/connexion")
-    response = Walk(app, client).password(EMAIL, BERNARD_PASSWORD)
+    response = Walk(app, client).password(EMAIL, password)
     assert response.status_code == 303
     if response.location.endswith("/espace/"):
         return False
@@ -59,7 +52,7 @@ def test_five_tries_then_a_new_code_is_needed(walk, client, app):
     for _ in range(signin.MAX_TRIES):
         assert walk.confirm(wrong(code)).status_code == 422
     spent = walk.confirm(code)
-    assert spent.status_code == 422 and signin.CODE_DEAD in text(spent)
+    assert spent.status_code == 422 and signin.CODE_DEAD in plain(spent)
     client.post("/connexion/code", data={"action": "renvoyer"})
     assert walk.confirm(signin_code_of(app, EMAIL)).location.endswith("/espace/")
 
@@ -75,7 +68,7 @@ def test_a_used_code_cannot_be_replayed(walk, client, app, monkeypatch):
     thief = Walk(app, app.test_client())
     thief.password(EMAIL, BERNARD_PASSWORD)
     replay = thief.confirm("111111")
-    assert replay.status_code == 422 and "Le code de confirmation est incorrect" in text(replay)
+    assert replay.status_code == 422 and "Le code de confirmation est incorrect" in plain(replay)
     assert not signed_in(thief.client)
 
 
@@ -98,13 +91,16 @@ def test_a_code_lives_ten_minutes(make_app):
 
 
 def test_a_password_change_during_the_code_step_ends_the_pending_sign_in(walk, client, app):
+    elsewhere = app.test_client()
+    log_in(elsewhere, EMAIL, BERNARD_PASSWORD)
     walk.password(EMAIL, BERNARD_PASSWORD)
     code = signin_code_of(app, EMAIL)
-    with app.app_context(), db.connection_context():  # as security.password_changed does
-        Space.update(session_epoch=Space.session_epoch + 1).where(Space.subscriber_number == BERNARD).execute()
+    changed = elsewhere.post("/espace/mot-de-passe", data={  # EP 5, from the other browser
+        "current_password": BERNARD_PASSWORD, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    assert changed.status_code == 303 and changed.location.endswith("/espace/"), plain(changed)
     response = walk.confirm(code)
     assert response.status_code == 303 and response.location.endswith("/connexion")
-    assert "Le mot de passe de cet espace a été changé" in text(client.get("/connexion"))
+    assert "Le mot de passe de cet espace a été changé" in plain(client.get("/connexion"))
     assert client.get("/connexion/code").location.endswith("/connexion")
     assert not signed_in(client)
 
@@ -171,6 +167,29 @@ def test_a_new_password_revokes_remembered_browsers(app):
     assert asks_for_the_code(app, cookie)
     with app.app_context(), db.connection_context():
         assert Device.select().count() == 0
+
+
+def test_a_password_change_in_the_space_revokes_remembered_browsers(app):
+    """EP 5: a browser remembered before the change asks for the e-mailed code again."""
+    cookie = remembered_cookie(app)
+    assert asks_for_the_code(app, cookie) is False  # remembered until then
+    client = app.test_client()
+    log_in(client, EMAIL, BERNARD_PASSWORD)
+    response = client.post("/espace/mot-de-passe", data={
+        "current_password": BERNARD_PASSWORD, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    assert response.status_code == 303 and response.location.endswith("/espace/"), plain(response)
+    assert asks_for_the_code(app, cookie, NEW_PASSWORD)
+
+
+def test_a_forgotten_password_reset_revokes_remembered_browsers(app):
+    """EP 6: a browser remembered before the reset asks for the e-mailed code again."""
+    cookie = remembered_cookie(app)
+    assert asks_for_the_code(app, cookie) is False  # remembered until then
+    forgotten = Forgotten(app, app.test_client())
+    forgotten.until_password()
+    response = forgotten.new_password(NEW_PASSWORD)
+    assert response.status_code == 303 and response.location == "/connexion", plain(response)
+    assert asks_for_the_code(app, cookie, NEW_PASSWORD)
 
 
 def test_a_device_cookie_dies_after_six_months(make_app):

@@ -1,12 +1,13 @@
 """Sign-in confirmation: the password, then a 6-digit code e-mailed to the login address;
 « Renvoyer un code »; « Se souvenir de ce navigateur »; the history of each step."""
-import html
 from datetime import datetime
 
-from espace.domain.clock import french_datetime
-
 import pytest
-from conftest import BERNARD, BERNARD_PASSWORD, Walk, last_message, plain, signin_code_from, signin_code_of
+from conftest import (BERNARD, BERNARD_PASSWORD, Walk, last_message, plain, signed_in, signin_code_from,
+                      signin_code_of)
+from conftest import plain as text
+
+from espace.domain.clock import french_datetime
 
 from espace.domain import signin
 from espace.domain.clock import now
@@ -16,17 +17,9 @@ from espace.models import SigninCode, Space, db
 EMAIL = "toto321@toto.toto"
 
 
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
-
-
 def kinds(app):
     with app.app_context(), db.connection_context():
         return [e.kind for e in reversed(events_of(Space.by_number(BERNARD).id, now()))]
-
-
-def signed_in(client):
-    return client.get("/espace/").status_code == 200
 
 
 def wrong(code):
