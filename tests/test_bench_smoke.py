@@ -40,7 +40,7 @@ def test_load_runs_whole_procedures():
 
 def test_reset_timing_runs():
     out = run("reset_timing.py", "--smoke")
-    assert "known address" in out and "messages through the relay" in out
+    assert "known address" in out and "through the relay" in out and "next GET /healthz" in out
 
 
 def test_captcha_bench_runs():

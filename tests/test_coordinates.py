@@ -152,7 +152,7 @@ def test_imported_addresses_are_split_into_lines_postcode_and_city(app):
 
 
 def test_a_refused_trust_question_form_says_the_answer_must_be_typed_again(app):
-    client = signed_in(app)
+    client = signed_in_client(app)
     response = client.post("/espace/coordonnees/question-de-confiance", data={
         "question": "Votre sport préféré ?", "answer": "Voile", "current_password": "Mauvais2015PecheEnMer"})
     page = text(response)

@@ -99,7 +99,7 @@ def test_links_of_the_text_version_can_be_clicked_and_nothing_is_injected(app, c
 def test_links_of_a_real_message_open(walk, client, app):
     walk.option()
     page = text(client.get(f"/outbox/{last_message(app).id}"))
-    assert '<a href="http://localhost/activation/">http://localhost/activation/</a>' in page
+    assert '<a href="http://127.0.0.1:5000/activation/">http://127.0.0.1:5000/activation/</a>' in page  # PUBLIC_URL
 
 
 def test_the_html_version_is_framed_beside_the_text_and_runs_nothing(app, client):
@@ -161,7 +161,7 @@ def test_the_json_endpoint_for_tests(walk, app, client):
     [message] = found.get_json()["messages"]
     assert message["to"] == "lila.pro@example.fr" and code in message["text"] and code in message["html"]
     assert message["subject"] == "Votre code d'activation – espace professionnel"
-    assert message["links"] == ["http://localhost/activation/"] and message["created_at"].endswith("Z")
+    assert message["links"] == ["http://127.0.0.1:5000/activation/"] and message["created_at"].endswith("Z")
     every = client.get("/outbox/api/messages").get_json()["messages"]
     assert [m["to"] for m in every] == ["lila.pro@example.fr", "autre@example.fr"]  # newest first
     assert client.get("/outbox/api/messages?to=personne@example.fr").get_json() == {"messages": []}

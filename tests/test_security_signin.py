@@ -84,7 +84,7 @@ def test_a_code_lives_ten_minutes(make_app):
             if not accepted:
                 # The pending sign-in ends with its code: back to the password, saying why.
                 assert response.status_code == 303 and response.location.endswith("/connexion")
-                assert "confirmée dans les 10 minutes" in text(walk.client.get("/connexion"))
+                assert "confirmée dans les 10 minutes" in plain(walk.client.get("/connexion"))
             assert signed_in(walk.client) is accepted
         with app.app_context(), db.connection_context():
             SigninCode.delete().execute()  # the next round starts afresh
