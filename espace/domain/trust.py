@@ -9,6 +9,7 @@ from datetime import timedelta
 from ..models import Space
 from .clock import french_datetime
 from .errors import Refused
+from .events import emit
 from .throttle import Locked, Throttle
 
 MAX_ANSWER_FAILURES = 5
@@ -32,19 +33,23 @@ def wrong_message(left, one_question=False):
             "avant un blocage temporaire.")
 
 
-def check_under_lock(space_id, now, matches, one_question=False, field=None, failed_event=None):
+def check_under_lock(space_id, now, matches, one_question=False, field=None, failed_event="answers_failed"):
     """Spend one try, then `matches()`; True, or the refusal: tries left, or the lock and its end.
 
-    The try is taken before the check, so parallel guesses cannot all slip in.
+    The try is taken before the check, so parallel guesses cannot all slip in. The history gets
+    each wrong answer (the fifth included) and one line when the lock starts; attempts refused
+    during the lock check nothing and add nothing.
     """
     try:
         attempt = ANSWER_THROTTLE.spend(space_id, now)
     except Locked as locked:
-        raise Refused(lock_message(locked.until, one_question), field, event="answers_locked")
+        raise Refused(lock_message(locked.until, one_question), field)
     if matches():
         ANSWER_THROTTLE.reset(space_id)
         return True
+    emit(failed_event, space_id, now)
     if attempt >= MAX_ANSWER_FAILURES:
         until = ANSWER_THROTTLE.lock_now(space_id, now)
+        emit("answers_locked", space_id, now)
         raise Refused(lock_message(until, one_question), field, event="answers_locked")
     raise Refused(wrong_message(MAX_ANSWER_FAILURES - attempt, one_question), field, event=failed_event)

@@ -65,8 +65,7 @@ def verification():
         try:
             identity.verify_trust_answers(space, form.answers(), hasher(), now())
         except Refused as exc:
-            refusal = exc.message
-            journal(space.id, exc.event or "answers_failed")
+            refusal = exc.message  # the domain wrote the history's line, if any
         else:
             rotate_session_id()
             wizard.advance(2, space_id=space.id, email=space.contact_email)

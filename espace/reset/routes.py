@@ -98,8 +98,7 @@ def question():
         try:
             reset.verify_answer(space, form.answer.data, encryptor(), now())
         except Refused as refusal:
-            form.refuse(refusal)
-            journal(space.id, refusal.event or "reset_answer_failed")
+            form.refuse(refusal)  # the domain wrote the history's line, if any
         else:
             rotate_session_id()
             wizard.advance(3)
