@@ -1,4 +1,4 @@
-"""Public pages: home, fiches, the EP 4 option page, help, accessibility."""
+"""Public pages: home, fiches, the EP 4 option page, help, accessibility statement, site map."""
 from flask import Blueprint, abort, current_app, render_template
 
 bp = Blueprint("pages", __name__)
@@ -43,6 +43,12 @@ def help():
 @bp.route("/accessibilite")
 def accessibility():
     return render_template("pages/accessibility.html")
+
+
+@bp.route("/plan-du-site")
+def sitemap():
+    """« Plan du site »: every public page and the entry of every procedure (RGAA 12.1, 12.3)."""
+    return render_template("pages/sitemap.html", fiches=FICHES)
 
 
 @bp.route("/favicon.ico")
