@@ -1,10 +1,33 @@
-"""RGAA 13.3: the recap PDF, the one document offered for download, is a tagged PDF/UA-1 document."""
+"""RGAA theme 13 (consultation): time limits (13.1) and the one document offered for download,
+the recap PDF, a tagged PDF/UA-1 document (13.3)."""
 import io
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
 
+from conftest import BERNARD_PASSWORD, text
+from espace.config import Config
+from espace.domain import activation, signin
 from espace.domain.recap import NO_FETCH, PDF_VARIANT, html_to_pdf
+
+TWENTY_HOURS = timedelta(hours=20)  # WCAG 2.2.1 / RGAA 13.1.3: a session limit of 20 h at least needs no control
+
+
+def test_time_limits_are_twenty_hours_or_can_be_renewed(client, monkeypatch, tmp_path):
+    """The session lasts 20 h by default and the activation code 48 h; the shorter security limits
+    (sign-in code, captcha image, reset link) lose nothing: each page offers a new one at any time."""
+    monkeypatch.delenv("SESSION_LIFETIME_SECONDS", raising=False)
+    assert timedelta(seconds=Config(str(tmp_path)).PERMANENT_SESSION_LIFETIME) >= TWENTY_HOURS
+    assert activation.CODE_VALIDITY >= TWENTY_HOURS
+    assert signin.CODE_VALIDITY < TWENTY_HOURS  # hence the renewal, checked below
+    login = client.post("/connexion", data={"email": "toto321@toto.toto", "password": BERNARD_PASSWORD})
+    assert login.status_code == 303 and login.location.endswith("/connexion/code")
+    assert "Renvoyer un code" in text(client.get("/connexion/code"))
+    assert "Changer l'image" in text(client.get("/mot-de-passe-oublie"))
+    dead_link = client.get("/mot-de-passe-oublie/lien?jeton=perime", follow_redirects=True)
+    assert dead_link.status_code == 410 and "Faire une nouvelle demande" in text(dead_link)
+
 
 RECAP = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Récapitulatif – 20101670101919</title></head>
 <body><h1>Vos COORDONNEES</h1><table><tr><th scope="row">Nom</th><td>: ROSEMONDE</td></tr></table></body></html>"""
