@@ -28,8 +28,14 @@
     return s.visibility !== "hidden" && s.display !== "none" && s.opacity !== "0" && b.width > 0 && b.height > 0;
   }).length;
   const label = (el.innerText || el.getAttribute("aria-label") || el.name || el.id || "").replace(/\s+/g, " ").trim().slice(0, 40);
-  // The perimeter of the element's boxes (a link that wraps has one per line).
-  const perimeter = [...el.getClientRects()].reduce((sum, b) => sum + 2 * (b.width + b.height), 0);
+  // The perimeter of the element's shape: a link that wraps has one box per line, and the edge two
+  // lines share is inside the shape, not on its perimeter.
+  const boxes = [...el.getClientRects()];
+  let perimeter = boxes.reduce((sum, b) => sum + 2 * (b.width + b.height), 0);
+  for (let i = 1; i < boxes.length; i++) {
+    const a = boxes[i - 1], b = boxes[i];
+    perimeter -= 2 * Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left));
+  }
   return {tag: el.tagName.toLowerCase(), label, x: r.left, y: r.top, width: r.width, height: r.height, shown, perimeter,
           title: el.getAttribute("title"), order: [...document.querySelectorAll("*")].indexOf(el),
           chrome: !!el.closest("body > header, body > footer, .skip-link")};
