@@ -23,6 +23,8 @@ from espace.database import open_database
 from espace.models import db
 
 from .conftest import AXE_OPTIONS, LiveServer, _context, describe
+from test_html_validity import HTMX_ATTRIBUTE, validate
+
 from .journey import EMAIL, Mouse, activation_code, signin_code
 from .test_credentials_change import confirmation_code
 from .test_reset import reset_link
@@ -60,6 +62,7 @@ class Tour:
         page.wait_for_load_state()
         page.wait_for_timeout(150)  # htmx settles and app.js moves the focus
         record = page.evaluate(MEASURE)
+        record["html"] = page.content()  # the generated source (RGAA 8.2), after scripts when they run
         record["spacing"] = page.evaluate(SPACING, TEXT_SPACING)
         record["text200"] = page.evaluate(SPACING, TEXT_200)
         if self.mode == "js":  # axe-core needs scripts to run (its timers never fire with JavaScript off)
@@ -441,6 +444,19 @@ def test_titles_are_present_unique_and_name_the_page(tour):
     found = failures(tour, judge)
     found += [f"title « {name} » shared by {sorted(ids)}" for name, ids in owners.items() if len(ids) > 1]
     assert found == [], "\n".join(found)
+
+
+def test_the_generated_source_of_every_state_is_valid_html(tour, tmp_path):
+    """RGAA 8.1, 8.2: each state's generated source (the DOM, after htmx and app.js when they run)
+    has the HTML doctype and is valid for the Nu Html Checker, htmx's hx-* attributes aside."""
+    paths = []
+    for (page_id, state), record in tour.records.items():
+        assert record["html"].lower().startswith("<!doctype html>"), f"{page_id}/{state}"
+        path = tmp_path / f"{page_id}--{state}.html"
+        path.write_text(record["html"], encoding="utf-8")
+        paths.append(str(path))
+    errors = validate(paths)
+    assert [e for e in errors if not HTMX_ATTRIBUTE.match(e[2])] == []
 
 
 def test_headings_start_at_level_1_and_skip_no_level(tour):
