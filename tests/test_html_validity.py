@@ -23,6 +23,7 @@ def pages_in_every_state(app):
     states = [("home", client.get("/")), ("fiches", client.get("/fiches")),
               ("option-page", client.get("/fiches/ep4")), ("fiche-ep6", client.get("/fiches/ep6")),
               ("help", client.get("/aide")), ("accessibility", client.get("/accessibilite")),
+              ("site-map", client.get("/plan-du-site")),
               ("forgotten-password", client.get("/mot-de-passe-oublie")),
               ("not-found", client.get("/page-qui-n-existe-pas")), ("wrong-method", client.put("/opter/numero")),
               ("login", client.get("/connexion")),

@@ -303,7 +303,7 @@ def test_htmx_step_out_of_order_says_so_in_that_response_and_not_later(htmx):
     page = plain(response)
     assert response.request.path == "/opter/numero" and "<html" not in page and 'id="wizard"' in page
     # The notices are replaced out of band, beside the wizard htmx swaps.
-    notices = re.search(r'<div id="notices" class="notices" hx-swap-oob="true">(.*?)</div>', page, re.S)
+    notices = re.search(r'<div id="notices" class="notices" role="status" hx-swap-oob="innerHTML">(.*?)</div>', page, re.S)
     assert notices and "Veuillez compléter les étapes dans l'ordre." in notices.group(1)
     later = [htmx.get("/opter/numero"), htmx.get("/", headers={"HX-Request": "false"})]
     assert "<html" in text(later[1])  # a whole page, with its own notices region

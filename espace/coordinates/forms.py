@@ -28,7 +28,9 @@ class CoordinatesForm(StepForm):
 
 
 class TrustQuestionForm(StepForm):
-    question = SelectField("Nouvelle question de confiance", choices=[SelectChoice(q) for q in TRUST_QUESTIONS],
+    # A required <select> starts with an empty choice (HTML), as at EP 4 step 4; the current question stays selected.
+    question = SelectField("Nouvelle question de confiance",
+                           choices=[SelectChoice("", "Choisissez une question")] + [SelectChoice(q) for q in TRUST_QUESTIONS],
                            validate_choice=False)
     answer = StringField(
         "Réponse à la question de confiance",

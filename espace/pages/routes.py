@@ -1,5 +1,9 @@
-"""Public pages: home, fiches, the EP 4 option page, help, accessibility."""
+"""Public pages: home, fiches, the EP 4 option page, help, accessibility statement, site map."""
+from pathlib import Path
+
 from flask import Blueprint, abort, current_app, render_template
+
+from ..domain import audit
 
 bp = Blueprint("pages", __name__)
 
@@ -40,9 +44,29 @@ def help():
     return render_template("pages/help.html")
 
 
+def published_audit():
+    """The RGAA audit of docs/accessibility/ (its committed grid), read once per process."""
+    return audit.published(Path(current_app.root_path).parent / "docs" / "accessibility")
+
+
+@bp.app_context_processor
+def accessibility_level():
+    """Every footer says the level the grid earns (« totalement conforme » only at 100 %)."""
+    return {"accessibility_level": lambda: published_audit()[1].level}
+
+
 @bp.route("/accessibilite")
 def accessibility():
-    return render_template("pages/accessibility.html")
+    """The statement, generated from the audit grid so that the two never disagree."""
+    facts, result = published_audit()
+    return render_template("pages/accessibility.html", audit=facts, result=result,
+                           audit_date=audit.audit_date(facts), titles={n: t for n, _, t in facts.criteria})
+
+
+@bp.route("/plan-du-site")
+def sitemap():
+    """« Plan du site »: every public page and the entry of every procedure (RGAA 12.1, 12.3)."""
+    return render_template("pages/sitemap.html", fiches=FICHES)
 
 
 @bp.route("/favicon.ico")
