@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import sys
 
 import click
 from flask import current_app
@@ -77,7 +78,8 @@ class FrenchCommand(click.Command):
         except click.UsageError as error:
             if isinstance(error, UsageRefusal):
                 raise
-            raise UsageRefusal(_usage_in_french(error), error.ctx) from error
+            context = error.ctx or self.context_class(self, info_name=info_name, parent=parent)
+            raise UsageRefusal(_usage_in_french(error), context) from error
 
 
 def command(name):
@@ -141,8 +143,8 @@ def _read_through(path, fmt, label):
         file = open(path, "rb")
     except OSError as error:
         raise Refusal(f"fichier illisible : {legacy_files.printable(path)} ({_os_error(error)})")
-    with file, click.progressbar(length=os.fstat(file.fileno()).st_size, label=label, file=click.get_text_stream(
-            "stderr"), show_eta=True) as bar:
+    size = os.fstat(file.fileno()).st_size
+    with file, click.progressbar(length=size, label=label, file=sys.stderr, show_eta=True) as bar:
         yield from legacy_files.rows_of(_Counted(file, bar.update), fmt)
 
 

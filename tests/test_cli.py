@@ -190,7 +190,7 @@ def test_rejected_rows_are_reported_with_their_line_and_nothing_is_imported(runn
     result = import_file(runner, tmp_path, "spaces.csv", content)
     assert result.exit_code != 0
     assert "ligne 5 : le numéro d'abonné doit comporter 14 chiffres" in result.output
-    assert "ligne 6 : date d'expiration du certificat invalide : 01/05/2021" in result.output
+    assert "ligne 6 : date d'expiration du certificat invalide : « 01/05/2021 »" in result.output
     assert "ligne 8 : numéro d'abonné 20201230000505 déjà présent à la ligne 4" in result.output
     assert "rien n'a été importé : 3 ligne(s) rejetée(s) sur 5" in result.output
     assert "ligne 2" not in result.output and "ligne 4 :" not in result.output
@@ -367,3 +367,115 @@ def test_upgrading_an_embedded_database_keeps_every_row(tmp_path):
                   for table in ("space", "legacy_trust_answer", "dossier")]
         assert counts == [1, 3, 1]
         assert database.pragma("foreign_keys") == 1
+
+
+# --- import-legacy on hostile files: a French, line-numbered refusal, never a traceback ------
+
+def good_json(number, **changes):
+    """A record as JSON text; a value written `json:…` goes in as it is (escapes JSON would double)."""
+    import json
+
+    raw = {key: value[5:] for key, value in changes.items() if value.startswith("json:")}
+    text = json.dumps({**LEGACY[0], "subscriber_number": number, **changes}, ensure_ascii=False)
+    for key, value in raw.items():
+        text = text.replace(json.dumps("json:" + value), f'"{value}"')
+    return text
+
+
+@pytest.mark.parametrize("second, message", [
+    ('{"subscriber_number": ' + "1" * 5000 + "}",
+     "ligne 3 : champ(s) manquant(s) last_name, first_name, answers ; "
+     "le numéro d'abonné doit être un texte de 14 chiffres"),
+    ("[" * 50_000 + "]" * 50_000, "fichier illisible : JSON invalide à la ligne 3 : fiche imbriquée trop profondément"),
+    (good_json("20201230000505", last_name="json:\\ud800"),
+     "ligne 3 : last_name : caractère invalide \\ud800 (moitié de paire UTF-16)"),
+    (good_json("20201230000505", first_name="json:\\u001b[2J\\u001b]2;owned\\u0007", last_name="x" * 101),
+     "ligne 3 : last_name : 100 caractères au plus ; first_name : caractère de contrôle interdit \\x1b"),
+])
+def test_hostile_json_is_refused_in_french_with_its_line(runner, app, tmp_path, second, message):
+    content = "[\n" + good_json("20201230000404") + ",\n" + second + "\n]"
+    result = import_file(runner, tmp_path, "hostile.json", content)
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output and "Error" not in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert spaces_named(app, "20201230000404") == [None]
+
+
+def test_control_characters_in_rejected_values_are_shown_escaped(runner, tmp_path):
+    content = CSV_HEADER + CSV_MARTIN.replace("2021-05-01", "\x1b[2J\x1b]0;pwned\x07\u202e\x9b31m")
+    result = import_file(runner, tmp_path, "spaces.csv", content)
+    assert "« \\x1b[2J\\x1b]0;pwned\\x07\\u202e\\x9b31m »" in result.output
+    assert all(c.isprintable() for c in result.output.replace("\n", ""))
+
+
+def test_every_reason_a_row_is_rejected_is_printed(runner, tmp_path):
+    content = CSV_HEADER + CSV_DURAND.replace("20201230000505", "123").replace("DURAND", "").replace(
+        "Pêche", "")
+    result = import_file(runner, tmp_path, "spaces.csv", content)
+    assert ("ligne 2 : champ(s) manquant(s) last_name ; le numéro d'abonné doit comporter 14 chiffres ; "
+            "il faut exactement 3 questions de confiance avec leur réponse") in result.output
+
+
+def test_the_import_shows_its_progress_and_reads_a_file_it_names(runner, tmp_path):
+    result = import_file(runner, tmp_path, "spaces.csv", CSV_HEADER + CSV_DURAND)
+    assert "Vérification" in result.output and "Import" in result.output
+    assert result.output.strip().endswith("1 espace(s) importé(s), 0 déjà présent(s)")
+    missing = runner.invoke(args=["import-legacy", str(tmp_path / "absent.csv")])
+    assert missing.exit_code == 1 and "fichier illisible" in missing.output and "fichier introuvable" in missing.output
+    folder = runner.invoke(args=["import-legacy", str(tmp_path)])
+    assert folder.exit_code == 1 and "fichier illisible" in folder.output
+
+
+# --- Operator commands in French: help, usage and errors -----------------------------------
+
+COMMANDS = ["migrate", "seed-demo", "seed-load", "import-legacy", "stats", "unlock", "journal",
+            "purge-expired", "rotate-keys"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_its_help_in_french(runner, command):
+    result = runner.invoke(args=[command, "--help"])
+    assert result.exit_code == 0
+    assert result.output.startswith("Utilisation : ") and "Afficher cette aide et quitter." in result.output
+    assert "Usage" not in result.output and "Show this message" not in result.output
+
+
+def test_the_command_list_is_in_french(runner):
+    import re
+
+    listing = runner.invoke(args=["--help"]).output
+    summaries = {command: re.search(rf"^  {command}\s+(.*)$", listing, re.M)[1] for command in COMMANDS}
+    assert {command: summary.split()[0] for command, summary in summaries.items()} == {
+        "migrate": "Appliquer", "seed-demo": "Créer", "seed-load": "Créer", "import-legacy": "Importer",
+        "stats": "Chiffres", "unlock": "Lever", "journal": "L'«", "purge-expired": "Supprimer",
+        "rotate-keys": "Rechiffrer"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["unlock"], "argument manquant : NUMERO"),
+    (["journal", "1", "2"], "argument(s) en trop : 2"),
+    (["stats", "--jsn"], "option inconnue : --jsn"),
+    (["seed-load", "0"], "valeur invalide pour NOMBRE : un nombre entier de 1 à 9999999 est attendu"),
+    (["seed-load", "abc"], "valeur invalide pour NOMBRE"),
+    (["import-legacy", "a.csv", "--format", "xml"],
+     "valeur invalide pour --format : l'une de ces valeurs est attendue : csv, json"),
+    (["import-legacy", "a.csv", "--format"], "l'option --format demande une valeur"),
+    (["unlock", "20150830040708"], "aucun espace professionnel ne porte ce numéro"),
+    (["journal", "abc"], "aucun espace professionnel ne porte ce numéro"),
+])
+def test_errors_are_french_without_the_english_prefix(runner, args, message):
+    result = runner.invoke(args=args)
+    assert result.exit_code in (1, 2) and message in result.output
+    assert "Error" not in result.output and "Usage:" not in result.output and "Try " not in result.output
+    if result.exit_code == 2:  # a command typed wrong: its usage line and where the help is
+        import re
+
+        assert re.search(rf"^Utilisation : \S+ {args[0]} \[OPTIONS\]", result.output, re.M)
+        assert re.search(rf"^Aide : \S+ {args[0]} --help$", result.output, re.M)
+
+
+def test_refusals_in_production_are_french_too(runner, app):
+    app.config["ESPACE_ENV"] = "production"
+    result = runner.invoke(args=["seed-load", "1"])
+    assert result.exit_code == 1 and result.output == "les espaces de test de charge sont refusés en production\n"
