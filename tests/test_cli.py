@@ -479,3 +479,20 @@ def test_refusals_in_production_are_french_too(runner, app):
     app.config["ESPACE_ENV"] = "production"
     result = runner.invoke(args=["seed-load", "1"])
     assert result.exit_code == 1 and result.output == "les espaces de test de charge sont refusés en production\n"
+
+
+def test_the_import_benchmark_runs_in_its_smoke_mode():
+    """bench/import_legacy.py --rows 200: the real command on a generated file, checked then imported."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "bench/import_legacy.py", "--rows", "200", "--format", "json"],
+                            cwd=root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("200 rows, sqlite, BCRYPT_ROUNDS=4")
+    assert "essai à blanc, rien n'a été enregistré : 200 espace(s) à importer, 0 déjà présent(s)" in lines[2]
+    assert "« 200 espace(s) importé(s), 0 déjà présent(s) »" in lines[3] and "rows/s" in lines[3]
+    assert lines[4].startswith("bcrypt at 4 rounds")

@@ -1,0 +1,137 @@
+"""How fast `flask import-legacy` reads, checks and imports a file of N certificate spaces.
+
+    .venv/bin/python bench/import_legacy.py --rows 100000            # CSV and JSON, SQLite
+    .venv/bin/python bench/import_legacy.py --rows 1000000 --dry-run  # the checking pass only
+    .venv/bin/python bench/import_legacy.py --rows 200                # smoke (tests/test_cli.py)
+    .venv/bin/python bench/import_legacy.py --rows 10000 --database-url postgresql://…/espace_bench
+
+For each format it writes N valid rows (address, dossiers, services, three answers), then runs
+the real command in a subprocess, as an operator does (the progress bar shows on a terminal):
+first `--dry-run` (read and check every row), then the import (one transaction, batched inserts,
+one bcrypt hash of the three answers per space at BCRYPT_ROUNDS, default 4 here). It prints
+the time and the rows per second of each. bcrypt is most of an import's cost: each row's hash
+costs 2^rounds, so the last line gives the hashing rate alone, to estimate other costs.
+
+A --database-url database is emptied first (every table dropped): never point it at real data.
+"""
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+PREFIX = {"csv": "2021001", "json": "2021002"}  # year 2021, days 1 and 2: no demo space uses them
+QUESTIONS = ("Votre sport préféré ?", "La marque de votre première voiture ?", "Le prénom de votre mère ?")
+HEADER = ("subscriber_number", "last_name", "first_name", "phone", "contact_email", "address",
+          "certificate_expires_on", "question1", "answer1", "question2", "answer2", "question3", "answer3",
+          "dossiers", "services")
+
+
+def record(fmt, index):
+    return {
+        "subscriber_number": f"{PREFIX[fmt]}{index:07d}",
+        "last_name": f"NOM{index}", "first_name": "Prénom", "phone": "0102030405",
+        "contact_email": f"titulaire{index}@exemple.fr", "address": f"{index % 300 + 1} rue Haute\n69001 LYON",
+        "certificate_expires_on": "2021-05-01",
+        "answers": [{"question": q, "answer": f"Réponse {index} {i}"} for i, q in enumerate(QUESTIONS)],
+        "dossiers": [{"siren": f"{index % 10**9:09d}", "name": f"SOCIÉTÉ {index} SAS"}],
+        "services": ["Déclarer TVA", "Payer TVA"],
+    }
+
+
+def write_file(path, fmt, rows):
+    if fmt == "json":
+        with open(path, "w", encoding="utf-8") as file:
+            file.write("[\n")
+            for index in range(rows):
+                file.write(("," if index else "") + json.dumps(record(fmt, index), ensure_ascii=False) + "\n")
+            file.write("]\n")
+        return
+    with open(path, "w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(HEADER)
+        for index in range(rows):
+            r = record(fmt, index)
+            answers = [value for a in r["answers"] for value in (a["question"], a["answer"])]
+            writer.writerow([r["subscriber_number"], r["last_name"], r["first_name"], r["phone"],
+                             r["contact_email"], r["address"], r["certificate_expires_on"], *answers,
+                             "|".join(f"{d['siren']} {d['name']}" for d in r["dossiers"]), "|".join(r["services"])])
+
+
+def empty_database(url):
+    from espace.database import open_database
+    from espace.models import ALL_MODELS
+
+    database = open_database(url)
+    with database.connection_context():
+        tables = [m._meta.table_name for m in ALL_MODELS] + ["schema_migration"]
+        database.execute_sql("DROP TABLE IF EXISTS " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
+    database.close()
+
+
+def flask(environment, *args):
+    """One operator command, timed; its progress bar on this terminal, if there is one."""
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=environment,
+                            stdout=subprocess.PIPE, stderr=None if sys.stderr.isatty() else subprocess.DEVNULL,
+                            text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"flask {' '.join(args)} failed ({result.returncode}):\n{result.stdout}")
+    return elapsed, result.stdout.strip().splitlines()[-1]
+
+
+def hashing_rate(rounds, seconds=1.0):
+    from espace.domain.hashing import Hasher
+    from espace.domain.identity import hash_answers
+
+    hasher, count, started = Hasher(rounds), 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        hash_answers(["Réponse 1", "Réponse 2", "Réponse 3"], hasher)
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--format", choices=("csv", "json", "both"), default="both")
+    parser.add_argument("--rounds", type=int, default=4, help="BCRYPT_ROUNDS of the import (production: 12)")
+    parser.add_argument("--dry-run", action="store_true", help="only the checking pass")
+    parser.add_argument("--database-url", help="emptied first; by default a new SQLite file")
+    options = parser.parse_args()
+    formats = ("csv", "json") if options.format == "both" else (options.format,)
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as folder:
+        url = options.database_url or f"sqlite:///{os.path.join(folder, 'bench.sqlite3')}"
+        if options.database_url:
+            empty_database(url)
+        environment = {**os.environ, "ESPACE_ENV": "development", "DATABASE_URL": url, "SEED_DEMO": "0",
+                       "BCRYPT_ROUNDS": str(options.rounds), "INSTANCE_PATH": os.path.join(folder, "instance"),
+                       "LOG_LEVEL": "WARNING"}
+        startup, _ = flask(environment, "migrate")
+        print(f"{options.rows} rows, {url.split(':')[0]}, BCRYPT_ROUNDS={options.rounds}, {os.cpu_count()} CPU, "
+              f"load {os.getloadavg()[0]:.1f}; a command starts in {startup:.1f} s (rows/s below leave it out)")
+        for fmt in formats:
+            path = os.path.join(folder, f"spaces.{fmt}")
+            started = time.perf_counter()
+            write_file(path, fmt, options.rows)
+            size = os.path.getsize(path) / 1e6
+            print(f"{fmt:>4}  file        {size:8.1f} MB  written in {time.perf_counter() - started:6.1f} s")
+            passes = [("check", "--dry-run")] + ([] if options.dry_run else [("import", None)])
+            for name, flag in passes:
+                elapsed, said = flask(environment, "import-legacy", path, *([flag] if flag else []))
+                rate = options.rows / max(elapsed - startup, 0.001)
+                print(f"{fmt:>4}  {name:<10} {elapsed:8.1f} s  {rate:10,.0f} rows/s  « {said} »")
+        rate = hashing_rate(options.rounds)
+        print(f"bcrypt at {options.rounds} rounds, one thread: {rate:,.0f} rows/s "
+              f"(so {1e6 / rate / 60:,.0f} min of one core for a million rows)")
+
+
+if __name__ == "__main__":
+    main()
