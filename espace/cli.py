@@ -213,7 +213,7 @@ def stats_command(as_json):
 @click.argument("number", metavar="NUMERO")
 @with_appcontext
 def unlock_command(number):
-    """Lever les blocages de l'espace NUMERO (n° abonné) : questions de confiance et connexion."""
+    """Lever les blocages de l'espace NUMERO (n° abonné) : questions de confiance, connexion, codes."""
     try:
         with db.connection_context():
             cleared = operations.unlock(number, now())

@@ -2,15 +2,26 @@
 a space's journal, the purge of what has expired, the rotation of the encryption key.
 
 Each list below is where a new procedure adds its line: a figure to `STATS`, a purge
-to `PURGES`, a per-space lock to `LOCKS`, an encrypted column to `ENCRYPTED`.
+to `PURGES` (every table that grows has one: docs/rules.md, « Conservation des données »),
+a per-space block to `LOCKS`, an encrypted column to `ENCRYPTED`.
 """
+from datetime import timedelta
 from functools import partial
 
-from ..models import ACCESS_CERTIFICATE, ACCESS_PASSWORD, EXPIRED, PENDING, USED, ActivationRequest, Space, db
-from . import activation, credentials_change, history, reset
+from peewee import fn
+
+from ..models import (ACCESS_CERTIFICATE, ACCESS_PASSWORD, EXPIRED, PENDING, USED, ActivationRequest, Device,
+                      EmailChange, OutboxMessage, PasswordReset, SigninCode, Space, db)
+from . import activation, credentials_change, history, reset, signin
 from .errors import Refused
 from .identity import ANSWER_THROTTLE, clean_number, is_valid_number
 from .login import LOGIN_THROTTLE
+
+# A finished activation request (used, replaced or expired) holds a password hash and an
+# encrypted answer: kept this long after its 48 h, for the assistance, then deleted.
+FINISHED_REQUESTS_KEPT = timedelta(days=7)
+# The development outbox (never used in production): what a developer may still want to read.
+OUTBOX_KEPT = timedelta(days=7)
 
 UNKNOWN_SPACE = "aucun espace professionnel ne porte ce numéro d'abonné (14 chiffres)"
 
@@ -39,6 +50,30 @@ def _spaces(mode, now):
     return Space.select().where(Space.access_mode == mode).count()
 
 
+def _valid(model, now):
+    """Pending codes or links that can still be used."""
+    return model.select().where((model.state == PENDING) & (model.expires_at > now)).count()
+
+
+def _devices(now):
+    return (Device.select().join(Space).where(
+        (Device.expires_at > now) & (Device.session_epoch == Space.session_epoch)).count())
+
+
+def _outbox(now):
+    return OutboxMessage.select().count()
+
+
+def _codes_sent(now):
+    """Per space, the sign-in codes that count against the hourly ceiling."""
+    return (SigninCode.select(SigninCode.space).where(SigninCode.created_at > now - signin.CODE_WINDOW)
+            .group_by(SigninCode.space))
+
+
+def _code_ceilings(now):
+    return _codes_sent(now).having(fn.COUNT(SigninCode.id) >= signin.MAX_CODES).count()
+
+
 # (label, count(now)): `flask stats` prints them in this order.
 STATS = (
     ("espaces à certificat (à convertir)", partial(_spaces, ACCESS_CERTIFICATE)),
@@ -46,22 +81,72 @@ STATS = (
     ("demandes d'activation en attente (code valable)", _pending),
     ("codes d'activation expirés", _expired),
     ("codes d'activation utilisés", _used),
+    ("liens « Mot de passe oublié » en attente (valables)", partial(_valid, PasswordReset)),
+    ("changements d'adresse électronique en attente (code valable)", partial(_valid, EmailChange)),
+    ("codes de connexion en attente (valables)", partial(_valid, SigninCode)),
+    ("navigateurs mémorisés", _devices),
+    ("messages de la boîte d'envoi de développement", _outbox),
     ("espaces bloqués : questions de confiance", partial(_locked, ANSWER_THROTTLE)),
     ("espaces bloqués : connexion", partial(_locked, LOGIN_THROTTLE)),
+    (f"espaces bloqués : codes de connexion ({signin.MAX_CODES} envoyés en moins d'une heure)", _code_ceilings),
 )
+
+def purge_finished_requests(now):
+    """Activation requests used, replaced or expired more than FINISHED_REQUESTS_KEPT ago."""
+    return (ActivationRequest.delete().where(
+        (ActivationRequest.state != PENDING) & (ActivationRequest.expires_at <= now - FINISHED_REQUESTS_KEPT))
+        .execute())
+
+
+def purge_outbox(now):
+    return OutboxMessage.delete().where(OutboxMessage.created_at <= now - OUTBOX_KEPT).execute()
+
 
 # (what, purge(now) -> how many): `flask purge-expired` runs each, in its own transaction.
 PURGES = (
     ("demande(s) d'activation expirée(s)", activation.expire_stale_requests),
+    (f"demande(s) d'activation terminée(s) depuis plus de {FINISHED_REQUESTS_KEPT.days} jours supprimée(s)",
+     purge_finished_requests),
     ("événement(s) de l'historique de plus d'un an supprimé(s)", history.purge),
     ("lien(s) « Mot de passe oublié » expiré(s) supprimé(s)", reset.purge_expired),
     ("changement(s) d'adresse électronique périmé(s) supprimé(s)", credentials_change.purge_expired),
+    ("code(s) de connexion et navigateur(s) mémorisé(s) périmés supprimés", signin.purge_expired),
+    (f"message(s) de la boîte d'envoi de plus de {OUTBOX_KEPT.days} jours supprimé(s)", purge_outbox),
 )
 
-# (what the holder could not do, its per-space throttle): `flask unlock` clears them all.
+
+class ThrottleLock:
+    """A per-space throttle (failures counted, then a lock): held while counted or locked."""
+
+    def __init__(self, throttle):
+        self.throttle = throttle
+
+    def held(self, space, now):
+        count, until = getattr(space, self.throttle.count.name), getattr(space, self.throttle.until.name)
+        return bool(count or (until and until > now))
+
+    def clear(self, space, now):
+        self.throttle.reset(space.id)
+
+
+class CodeCeiling:
+    """At most signin.MAX_CODES sign-in codes per space per hour: cleared by forgetting the spent ones."""
+
+    def held(self, space, now):
+        return _codes_sent(now).where(SigninCode.space == space.id).having(
+            fn.COUNT(SigninCode.id) >= signin.MAX_CODES).exists()
+
+    def clear(self, space, now):
+        # The code still waiting stays usable; the spent and replaced ones no longer count.
+        SigninCode.delete().where((SigninCode.space == space.id) & (SigninCode.state != PENDING)
+                                  & (SigninCode.created_at > now - signin.CODE_WINDOW)).execute()
+
+
+# (what the holder could not do, its block): `flask unlock` clears them all; `stats` counts them.
 LOCKS = (
-    ("questions de confiance", ANSWER_THROTTLE),
-    ("connexion", LOGIN_THROTTLE),
+    ("questions de confiance", ThrottleLock(ANSWER_THROTTLE)),
+    ("connexion", ThrottleLock(LOGIN_THROTTLE)),
+    ("codes de connexion", CodeCeiling()),
 )
 
 # (model, encrypted column): `flask rotate-keys` re-encrypts each with the newest key.
@@ -100,10 +185,9 @@ def unlock(number, now):
     space = space_of(number)
     cleared = []
     with db.atomic():
-        for label, throttle in LOCKS:
-            count, until = getattr(space, throttle.count.name), getattr(space, throttle.until.name)
-            if count or (until and until > now):
-                throttle.reset(space.id)
+        for label, lock in LOCKS:
+            if lock.held(space, now):
+                lock.clear(space, now)
                 cleared.append(label)
         if cleared:
             history.record(space.id, "unlocked", now)
