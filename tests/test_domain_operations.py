@@ -219,3 +219,11 @@ def test_rotation_re_encrypts_every_encrypted_column_with_the_newest_key(dbc):
     assert only_new.decrypt(space(BERNARD).trust_answer_encrypted) == "pêche"
     assert only_new.decrypt(ActivationRequest.get_by_id(request.id).trust_answer_encrypted) == "vélo"
     assert space(LILA).trust_answer_encrypted is None
+
+
+def test_only_finished_activation_requests_are_deleted(dbc):
+    old = NOW - operations.FINISHED_REQUESTS_KEPT - timedelta(days=1)
+    request_for(space(LILA).id, PENDING, old, "a")  # not yet marked expired: the next purge marks it first
+    request_for(space(CLAUDE).id, USED, old, "b")
+    assert operations.purge_finished_requests(NOW) == 1
+    assert [r.state for r in ActivationRequest.select()] == [PENDING]
