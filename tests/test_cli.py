@@ -496,3 +496,28 @@ def test_the_import_benchmark_runs_in_its_smoke_mode():
     assert "essai à blanc, rien n'a été enregistré : 200 espace(s) à importer, 0 déjà présent(s)" in lines[2]
     assert "« 200 espace(s) importé(s), 0 déjà présent(s) »" in lines[3] and "rows/s" in lines[3]
     assert lines[4].startswith("bcrypt at 4 rounds")
+
+
+def test_the_sign_in_code_ceiling_shows_in_stats_and_unlock_clears_it(walk, runner, app):
+    """Issue 15 bug 1, operator side: the block is counted, and `unlock` lets the holder in again."""
+    import json
+
+    from conftest import BERNARD, BERNARD_PASSWORD
+    from espace.domain.signin import MAX_CODES
+
+    ceiling = f"espaces bloqués : codes de connexion ({MAX_CODES} envoyés en moins d'une heure)"
+    for _ in range(MAX_CODES):
+        assert walk.login("toto321@toto.toto", BERNARD_PASSWORD).status_code == 303
+        walk.client.post("/deconnexion")
+    with app.app_context(), db.connection_context():
+        from espace.models import OutboxMessage
+
+        sent = OutboxMessage.select().count()
+    walk.password("toto321@toto.toto", BERNARD_PASSWORD)
+    with app.app_context(), db.connection_context():
+        assert OutboxMessage.select().count() == sent  # blocked: the password is right, no code is sent
+    assert json.loads(runner.invoke(args=["stats", "--json"]).output)[ceiling] == 1
+    result = runner.invoke(args=["unlock", BERNARD])
+    assert result.exit_code == 0 and "espace débloqué : codes de connexion" in result.output
+    assert json.loads(runner.invoke(args=["stats", "--json"]).output)[ceiling] == 0
+    assert walk.login("toto321@toto.toto", BERNARD_PASSWORD).status_code == 303
