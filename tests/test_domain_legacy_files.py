@@ -157,7 +157,8 @@ LONG = "x" * 101
     (with_(last_name=LONG), "last_name : 100 caractères au plus"),
     (with_(last_name="x" * 100), None),
     (with_(phone="0" * 21), "phone : 20 caractères au plus"),
-    (with_(address="a" * 5000), None),
+    (with_(address="a" * 300), None),
+    (with_(address="a" * 301), "address : 300 caractères au plus"),
     (with_(address="1 rue\x00A"), "address : caractère nul interdit"),
     (with_(answers=[{"question": LONG, "answer": "R"}] + GOOD["answers"][1:]), "question 1 : 100 caractères au plus"),
     (with_(answers=GOOD["answers"][:2] + [{"question": "Q", "answer": "a\x00"}]), "réponse 3 : caractère nul interdit"),
@@ -179,6 +180,18 @@ LONG = "x" * 101
 def test_row_problems(record, reason):
     found = lf.row_problem(record)
     assert found == reason if reason is None else found.startswith(reason)
+
+
+def test_a_long_address_is_refused_before_it_is_split(monkeypatch):
+    """split_address's expression takes seconds for 10,000 characters and hours for a million."""
+    real = lf.split_address
+
+    def split_only_short(text):
+        assert len(text) <= lf.ADDRESS_MAX
+        return real(text)
+
+    monkeypatch.setattr(lf, "split_address", split_only_short)
+    assert lf.row_problems(with_(address=" 12345 a" * 40_000 + "\nx\n")) == ["address : 300 caractères au plus"]
 
 
 def test_the_same_number_twice_is_refused_at_its_second_line():

@@ -36,6 +36,10 @@ SIREN_RE = re.compile(r"[0-9]{9}")
 TEXT_FIELDS = {name: getattr(Space, name) for name in (
     "last_name", "first_name", "phone", "contact_email", "address",
     "certificate_number", "certificate_authority")}
+# The address column has no limit, but a one-block address is split by a regular expression
+# whose time grows with the square of its length (coordinates.split_address): 4 lines of 38
+# characters, the postcode, the city and the country fit well within this.
+ADDRESS_MAX = 300
 
 CHUNK_BYTES = 1 << 16  # read at a time
 MAX_ROW_CHARS = 1_000_000  # one JSON record, one CSV line: far beyond any real space, bounded memory
@@ -365,8 +369,8 @@ def row_problems(record):
         problems.append(f"texte attendu pour : {', '.join(not_text)}")
     if "subscriber_number" not in missing:
         problems += _number_problems(record["subscriber_number"])
-    texts = [(name, record[name], getattr(field, "max_length", None)) for name, field in TEXT_FIELDS.items()
-             if isinstance(record.get(name), str)]
+    texts = [(name, record[name], ADDRESS_MAX if name == "address" else getattr(field, "max_length", None))
+             for name, field in TEXT_FIELDS.items() if isinstance(record.get(name), str)]
     if "answers" not in missing:
         answer_problems, answer_texts = _answers(record["answers"])
         problems += answer_problems
@@ -376,8 +380,9 @@ def row_problems(record):
     problems += dossier_problems + service_problems
     texts += dossier_texts + service_texts
     problems += [problem for name, text, limit in texts for problem in _text_problems(name, text, limit)]
-    if isinstance(record.get("address"), str) and not FORBIDDEN_RE.search(record["address"]):
-        city = split_address(record["address"])["city"]
+    address = record.get("address")
+    if isinstance(address, str) and len(address) <= ADDRESS_MAX and not FORBIDDEN_RE.search(address):
+        city = split_address(address)["city"]
         if len(city) > CITY_MAX:
             problems.append(f"address : la ville {shown(city)} dépasse {CITY_MAX} caractères")
     problems += _date_problems(record.get("certificate_expires_on"))
