@@ -379,7 +379,10 @@ def row_problems(record):
     service_problems, service_texts = _services(record.get("services", []))
     problems += dossier_problems + service_problems
     texts += dossier_texts + service_texts
-    problems += [problem for name, text, limit in texts for problem in _text_problems(name, text, limit)]
+    # Most rows hold nothing forbidden: one search over all their texts (a line end is allowed).
+    forbidden = FORBIDDEN_RE.search("\n".join(text for _, text, _ in texts)) is not None
+    problems += [problem for name, text, limit in texts if forbidden or (limit and len(text) > limit)
+                 for problem in _text_problems(name, text, limit)]
     address = record.get("address")
     if isinstance(address, str) and len(address) <= ADDRESS_MAX and not FORBIDDEN_RE.search(address):
         city = split_address(address)["city"]
