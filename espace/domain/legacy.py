@@ -60,7 +60,7 @@ def _write(records, hasher, pool, seen):
         return 0
     # One bcrypt hash for the three answers: one operation to check them.
     hashes = pool.map(lambda r: hash_answers([a["answer"] for a in r["answers"]], hasher), [r for _, r in new])
-    Space.insert_many([_space_row(n, r, h) for (n, r), h in zip(new, hashes)]).execute()
+    _insert(Space, (_space_row(n, r, h) for (n, r), h in zip(new, hashes)))
     ids = dict(Space.select(Space.subscriber_number, Space.id).where(
         Space.subscriber_number.in_([n for n, _ in new])).tuples())
     _insert(LegacyTrustAnswer, ({"space": ids[n], "position": p, "question": a["question"]}
@@ -89,6 +89,17 @@ def _space_row(number, record, answers_hash):
 
 
 def _insert(model, rows):
+    """Multi-row INSERTs of dicts, BATCH rows each, every column given (its default where absent).
+
+    Written here rather than by peewee's insert_many: building that query cost three times
+    as much as running it.
+    """
+    fields = [f for f in model._meta.sorted_fields if f is not model._meta.primary_key]
+    defaults = [f.default() if callable(f.default) else f.default for f in fields]
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    one_row = "(" + ", ".join([db.obj.param] * len(fields)) + ")"
     rows = iter(rows)
     while batch := list(itertools.islice(rows, BATCH)):
-        model.insert_many(batch).execute()
+        values = [f.db_value(row.get(f.name, default)) for row in batch for f, default in zip(fields, defaults)]
+        db.execute_sql(f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES '
+                       + ", ".join([one_row] * len(batch)), values)
