@@ -401,3 +401,23 @@ def test_any_json_values_in_a_record_give_reasons_never_an_exception(changes):
     data = json.dumps([record]).encode()
     assert lf.rejected_rows(lf.read_rows(data, "json")) == ([lf.Rejected(1, " ; ".join(problems))] if problems
                                                              else [])
+
+
+@pytest.mark.parametrize("data, message", [
+    (HEADER + "\r" + ROW + "\r", "CSV invalide à la ligne 1 : fin de ligne « \\r » seule"),
+    (HEADER + '\n"a"b' + ROW, "CSV invalide à la ligne 2 : « , » attendue après des guillemets fermants"),
+    (HEADER.replace(",", ";") + '\n"a"b', "CSV invalide à la ligne 2 : « ; » attendu après des guillemets fermants"),
+])
+def test_csv_mistakes_are_said_in_french(data, message):
+    with pytest.raises(lf.Unreadable) as caught:
+        csv_rows(data)
+    assert caught.value.message.startswith(message), caught.value.message
+
+
+def test_a_header_of_many_columns_is_checked_at_once_and_named_in_part():
+    header = HEADER + "," * 200_000 + ",".join(f"x{i}" for i in range(30))
+    with pytest.raises(lf.Unreadable) as caught:
+        csv_rows(header + "\n")
+    # 199,999 columns without a name, then x0 … x29.
+    assert caught.value.message == ("en-tête incorrect, colonne(s) inconnue(s) : " + "(sans nom), " * 19
+                                    + "(sans nom) et 200009 autre(s) ; colonne(s) en double : (sans nom)")

@@ -10,6 +10,7 @@ file, however hostile, may end in a traceback: what cannot be read is `Unreadabl
 line; what cannot be imported is a `Rejected` row, with its reasons.
 """
 import codecs
+import collections
 import csv
 import itertools
 import json
@@ -46,6 +47,7 @@ MAX_ROW_CHARS = 1_000_000  # one JSON record, one CSV line: far beyond any real 
 MAX_INT_DIGITS = 30  # a longer JSON integer is no value of this file (Python refuses 4,300 digits)
 SHOWN_CHARS = 40  # of a rejected value, in the operator's terminal
 SHOWN_VALUES = 3  # bad values listed for one reason, then « et N autre(s) »
+SHOWN_NAMES = 20  # column names listed for one reason
 # NUL, the other control characters but tab and line ends, and UTF-16 halves ("\ud800"):
 # no database column or terminal takes them.
 FORBIDDEN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -69,6 +71,10 @@ PARSER_MESSAGES = {
     "Extra data": "contenu en trop",
     "unexpected end of data": "fin de fichier dans une valeur entre guillemets",
     "field larger than field limit": "valeur trop longue",
+    "new-line character seen in unquoted field": "fin de ligne « \\r » seule (enregistrez le fichier avec des "
+                                                 "fins de ligne Windows ou Unix)",
+    "',' expected after '\"'": "« , » attendue après des guillemets fermants",
+    "';' expected after '\"'": "« ; » attendu après des guillemets fermants",
 }
 
 
@@ -160,7 +166,7 @@ def _in_french(message):
     for english, french in PARSER_MESSAGES.items():
         if message.startswith(english):
             return french
-    return message
+    return f"format incorrect ({printable(message)})"
 
 
 # --- JSON -----------------------------------------------------------------------------------
@@ -290,12 +296,18 @@ def _check_header(header):
         raise Unreadable("fichier vide : la première ligne doit nommer les colonnes")
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
-    doubled = sorted({c for c in header if header.count(c) > 1})
+    doubled = sorted(name for name, count in collections.Counter(header).items() if count > 1)
     if missing or unknown or doubled:
-        problems = [f"{what} : {', '.join(printable(n) for n in names)}" for what, names in (
+        problems = [f"{what} : {_names(names)}" for what, names in (
             ("colonne(s) manquante(s)", missing), ("colonne(s) inconnue(s)", unknown),
             ("colonne(s) en double", doubled)) if names]
         raise Unreadable("en-tête incorrect, " + " ; ".join(problems))
+
+
+def _names(names):
+    more = len(names) - SHOWN_NAMES
+    return ", ".join(printable(n[:SHOWN_CHARS]) or "(sans nom)" for n in names[:SHOWN_NAMES]) + (
+        f" et {more} autre(s)" if more > 0 else "")
 
 
 def _row_of(line, header, cells):
