@@ -521,3 +521,16 @@ def test_the_sign_in_code_ceiling_shows_in_stats_and_unlock_clears_it(walk, runn
     assert result.exit_code == 0 and "espace débloqué : codes de connexion" in result.output
     assert json.loads(runner.invoke(args=["stats", "--json"]).output)[ceiling] == 0
     assert walk.login("toto321@toto.toto", BERNARD_PASSWORD).status_code == 303
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=200) | st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
+       name=st.sampled_from(["f.csv", "f.json"]))
+def test_any_file_gets_a_french_answer_never_a_traceback(runner, tmp_path, data, name):
+    result = import_file(runner, tmp_path, name, (CSV_HEADER.encode() if name == "f.csv" else b"") + data)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output and "Error" not in result.output
+    assert all(c.isprintable() for c in result.output.replace("\n", ""))
