@@ -144,7 +144,9 @@ def _read_through(path, fmt, label):
     except OSError as error:
         raise Refusal(f"fichier illisible : {legacy_files.printable(path)} ({_os_error(error)})")
     size = os.fstat(file.fileno()).st_size
-    with file, click.progressbar(length=size, label=label, file=sys.stderr, show_eta=True) as bar:
+    # Redrawn every thousandth of the file, not at each of a million lines.
+    with file, click.progressbar(length=size, label=label, file=sys.stderr, show_eta=True,
+                                 update_min_steps=max(1, size // 1000)) as bar:
         yield from legacy_files.rows_of(_Counted(file, bar.update), fmt)
 
 
