@@ -21,7 +21,7 @@ from datetime import date
 
 from ..models import Dossier, LegacyTrustAnswer, Service, Space
 from .coordinates import CITY_MAX, split_address
-from .identity import clean_number, is_valid_number
+from .identity import NUMBER_DIGITS, clean_number, is_valid_number
 
 FORMATS = ("csv", "json")
 SPACE_COLUMNS = ("subscriber_number", "last_name", "first_name", "phone", "contact_email", "address",
@@ -56,7 +56,8 @@ JSON_SPACE_RE = re.compile(r"[ \t\n\r]*")
 
 RECORD_EXPECTED = "une fiche doit être un objet JSON {…}"
 LIST_EXPECTED = "le fichier JSON doit contenir une liste de fiches : [{…}, {…}]"
-NUMBER_RULE = "le numéro d'abonné doit comporter 14 chiffres"
+NUMBER_RULE = f"le numéro d'abonné doit comporter {NUMBER_DIGITS} chiffres"
+NUMBER_TYPE = f"le numéro d'abonné doit être un texte de {NUMBER_DIGITS} chiffres"
 ANSWERS_RULE = f"il faut exactement {ANSWERS} questions de confiance avec leur réponse"
 # What the json and csv modules say, in French.
 PARSER_MESSAGES = {
@@ -347,7 +348,7 @@ class FileCheck:
 
     @property
     def numbers(self):
-        return (f"{n:014d}" for n in self._first_line)
+        return (f"{n:0{NUMBER_DIGITS}d}" for n in self._first_line)
 
     def run(self, rows):
         for row in rows:
@@ -356,7 +357,8 @@ class FileCheck:
             if not reasons:
                 number = int(clean_number(str(row.record["subscriber_number"])))
                 if number in self._first_line:
-                    reasons = [f"numéro d'abonné {number:014d} déjà présent à la ligne {self._first_line[number]}"]
+                    reasons = [f"numéro d'abonné {number:0{NUMBER_DIGITS}d} déjà présent à la ligne "
+                               f"{self._first_line[number]}"]
                 else:
                     self._first_line[number] = row.line
             if reasons:
@@ -415,7 +417,7 @@ def _absent(value):
 
 def _number_problems(number):
     if isinstance(number, bool) or not isinstance(number, (str, int)):
-        return ["le numéro d'abonné doit être un texte de 14 chiffres"]
+        return [NUMBER_TYPE]
     if not is_valid_number(clean_number(str(number))):
         return [NUMBER_RULE]
     return []

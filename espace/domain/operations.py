@@ -14,7 +14,7 @@ from ..models import (ACCESS_CERTIFICATE, ACCESS_PASSWORD, EXPIRED, PENDING, USE
                       EmailChange, OutboxMessage, PasswordReset, SigninCode, Space, db)
 from . import activation, credentials_change, history, reset, signin
 from .errors import Refused
-from .identity import ANSWER_THROTTLE, clean_number, is_valid_number
+from .identity import ANSWER_THROTTLE, NUMBER_DIGITS, clean_number, is_valid_number
 from .login import LOGIN_THROTTLE
 
 # A finished activation request (used, replaced or expired) holds a password hash and an
@@ -23,7 +23,7 @@ FINISHED_REQUESTS_KEPT = timedelta(days=7)
 # The development outbox (never used in production): what a developer may still want to read.
 OUTBOX_KEPT = timedelta(days=7)
 
-UNKNOWN_SPACE = "aucun espace professionnel ne porte ce numéro d'abonné (14 chiffres)"
+UNKNOWN_SPACE = f"aucun espace professionnel ne porte ce numéro d'abonné ({NUMBER_DIGITS} chiffres)"
 
 
 def _pending(now):
