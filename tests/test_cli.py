@@ -190,7 +190,7 @@ def test_rejected_rows_are_reported_with_their_line_and_nothing_is_imported(runn
     result = import_file(runner, tmp_path, "spaces.csv", content)
     assert result.exit_code != 0
     assert "ligne 5 : le numéro d'abonné doit comporter 14 chiffres" in result.output
-    assert "ligne 6 : date d'expiration du certificat invalide : 01/05/2021" in result.output
+    assert "ligne 6 : date d'expiration du certificat invalide : « 01/05/2021 »" in result.output
     assert "ligne 8 : numéro d'abonné 20201230000505 déjà présent à la ligne 4" in result.output
     assert "rien n'a été importé : 3 ligne(s) rejetée(s) sur 5" in result.output
     assert "ligne 2" not in result.output and "ligne 4 :" not in result.output
@@ -239,7 +239,7 @@ def test_stats_counts_spaces_requests_and_locks(walk, runner, app):
     assert figures["espaces activés (adresse électronique et mot de passe)"] == 1
     assert figures["demandes d'activation en attente (code valable)"] == 1
     assert figures["codes d'activation expirés"] == 0
-    assert figures["espaces bloqués : connexion"] == 0
+    assert figures["adresses de connexion soumises à l'image (trop d'échecs)"] == 0
     with time_machine.travel(timedelta(hours=48, seconds=1), tick=False):
         text = runner.invoke(args=["stats"]).output
     assert "0  demandes d'activation en attente (code valable)" in text
@@ -263,10 +263,11 @@ def test_unlock_clears_the_locks_and_says_so_in_the_history(walk, runner, app):
 
     lock_everything(walk)
     figures = runner.invoke(args=["stats"]).output
-    assert "1  espaces bloqués : questions de confiance" in figures and "1  espaces bloqués : connexion" in figures
-    assert walk.login("toto321@toto.toto", BERNARD_PASSWORD).status_code == 422
+    assert "1  espaces bloqués : questions de confiance" in figures
+    assert "1  adresses de connexion soumises à l'image (trop d'échecs)" in figures
+    assert walk.login("toto321@toto.toto", BERNARD_PASSWORD).status_code == 422  # the captcha is asked
     result = runner.invoke(args=["unlock", "2015 0830 040707"])
-    assert result.exit_code == 0 and "espace débloqué : connexion" in result.output
+    assert result.exit_code == 0 and "espace débloqué : connexion (image demandée après trop d'échecs)" in result.output
     assert walk.login("toto321@toto.toto", BERNARD_PASSWORD).status_code == 303
     assert "espace débloqué : questions de confiance" in runner.invoke(args=["unlock", CLAUDE]).output
     walk.client.post("/deconnexion")
@@ -274,15 +275,15 @@ def test_unlock_clears_the_locks_and_says_so_in_the_history(walk, runner, app):
     assert walk.answers(CLAUDE_ANSWERS).status_code == 303
     with app.app_context(), db.connection_context():
         kinds = [e.kind for e in Space.by_number(BERNARD).events.order_by(Event.id)]
-        assert kinds[kinds.index("unlocked"):] == ["unlocked", "signin_code_sent", "signin", "signin_new_browser",
-                                                   "signout"]
+        assert kinds[kinds.index("unlocked"):] == ["unlocked", "signin", "signout"]
 
 
 def test_unlock_clears_failures_before_the_lock_too(walk, runner, app):
     walk.login("toto321@toto.toto", "WrongPassword12345678")
     assert "espace débloqué : connexion" in runner.invoke(args=["unlock", "20150830040707"]).output
     with app.app_context(), db.connection_context():
-        assert Space.by_number("20150830040707").failed_login_count == 0
+        from espace.models import LoginFailure
+        assert LoginFailure.select().count() == 0
 
 
 def test_unlock_with_nothing_to_clear_records_nothing(runner, app):
@@ -309,11 +310,10 @@ def test_journal_lists_the_spaces_events_newest_first(walk, runner):
         result = runner.invoke(args=["journal", "20150830040707"])
     lines = result.output.splitlines()
     assert result.exit_code == 0
-    # Newest first: the new browser, the sign-in, its code, then the wrong password.
-    assert [line.split()[:3] for line in lines[:3]] == [["15/01/2026", "17h07", "127.0.0.x"]] * 3
-    assert lines[1].endswith("Connexion") and lines[2].endswith("Code de confirmation de connexion envoyé")
-    assert lines[3].split()[:3] == ["15/01/2026", "17h05", "127.0.0.x"] and lines[3].endswith("Échec de connexion")
-    assert lines[4] == "4 événement(s) sur les 12 derniers mois"
+    # Newest first: the sign-in (one line), then the wrong password.
+    assert lines[0].split()[:3] == ["15/01/2026", "17h07", "127.0.0.x"] and lines[0].endswith("Connexion")
+    assert lines[1].split()[:3] == ["15/01/2026", "17h05", "127.0.0.x"] and lines[1].endswith("Échec de connexion")
+    assert lines[2] == "2 événement(s) sur les 12 derniers mois"
 
 
 def test_purge_expired_forgets_history_older_than_a_year(walk, runner, app):
@@ -328,7 +328,7 @@ def test_purge_expired_forgets_history_older_than_a_year(walk, runner, app):
     assert "1 demande(s) d'activation expirée(s)" in result.output
     assert "3 événement(s) de l'historique de plus d'un an supprimé(s)" in result.output
     with app.app_context(), db.connection_context():
-        assert sorted(e.kind for e in Event.select()) == ["signin", "signin_code_sent", "signin_new_browser"]
+        assert sorted(e.kind for e in Event.select()) == ["signin"]
 
 
 def test_purge_expired_forgets_reset_links_past_their_hour(forgotten, runner, app):
@@ -367,3 +367,170 @@ def test_upgrading_an_embedded_database_keeps_every_row(tmp_path):
                   for table in ("space", "legacy_trust_answer", "dossier")]
         assert counts == [1, 3, 1]
         assert database.pragma("foreign_keys") == 1
+
+
+# --- import-legacy on hostile files: a French, line-numbered refusal, never a traceback ------
+
+def good_json(number, **changes):
+    """A record as JSON text; a value written `json:…` goes in as it is (escapes JSON would double)."""
+    import json
+
+    raw = {key: value[5:] for key, value in changes.items() if value.startswith("json:")}
+    text = json.dumps({**LEGACY[0], "subscriber_number": number, **changes}, ensure_ascii=False)
+    for key, value in raw.items():
+        text = text.replace(json.dumps("json:" + value), f'"{value}"')
+    return text
+
+
+@pytest.mark.parametrize("second, message", [
+    ('{"subscriber_number": ' + "1" * 5000 + "}",
+     "ligne 3 : champ(s) manquant(s) last_name, first_name, answers ; "
+     "le numéro d'abonné doit être un texte de 14 chiffres"),
+    ("[" * 50_000 + "]" * 50_000, "fichier illisible : JSON invalide à la ligne 3 : fiche imbriquée trop profondément"),
+    (good_json("20201230000505", last_name="json:\\ud800"),
+     "ligne 3 : last_name : caractère invalide \\ud800 (moitié de paire UTF-16)"),
+    (good_json("20201230000505", first_name="json:\\u001b[2J\\u001b]2;owned\\u0007", last_name="x" * 101),
+     "ligne 3 : last_name : 100 caractères au plus ; first_name : caractère de contrôle interdit \\x1b"),
+])
+def test_hostile_json_is_refused_in_french_with_its_line(runner, app, tmp_path, second, message):
+    content = "[\n" + good_json("20201230000404") + ",\n" + second + "\n]"
+    result = import_file(runner, tmp_path, "hostile.json", content)
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output and "Error" not in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert spaces_named(app, "20201230000404") == [None]
+
+
+def test_control_characters_in_rejected_values_are_shown_escaped(runner, tmp_path):
+    content = CSV_HEADER + CSV_MARTIN.replace("2021-05-01", "\x1b[2J\x1b]0;pwned\x07\u202e\x9b31m")
+    result = import_file(runner, tmp_path, "spaces.csv", content)
+    assert "« \\x1b[2J\\x1b]0;pwned\\x07\\u202e\\x9b31m »" in result.output
+    assert all(c.isprintable() for c in result.output.replace("\n", ""))
+
+
+def test_every_reason_a_row_is_rejected_is_printed(runner, tmp_path):
+    content = CSV_HEADER + CSV_DURAND.replace("20201230000505", "123").replace("DURAND", "").replace(
+        "Pêche", "")
+    result = import_file(runner, tmp_path, "spaces.csv", content)
+    assert ("ligne 2 : champ(s) manquant(s) last_name ; le numéro d'abonné doit comporter 14 chiffres ; "
+            "il faut exactement 3 questions de confiance avec leur réponse") in result.output
+
+
+def test_the_import_shows_its_progress_and_reads_a_file_it_names(runner, tmp_path):
+    result = import_file(runner, tmp_path, "spaces.csv", CSV_HEADER + CSV_DURAND)
+    assert "Vérification" in result.output and "Import" in result.output
+    assert result.output.strip().endswith("1 espace(s) importé(s), 0 déjà présent(s)")
+    missing = runner.invoke(args=["import-legacy", str(tmp_path / "absent.csv")])
+    assert missing.exit_code == 1 and "fichier illisible" in missing.output and "fichier introuvable" in missing.output
+    folder = runner.invoke(args=["import-legacy", str(tmp_path)])
+    assert folder.exit_code == 1 and "fichier illisible" in folder.output
+
+
+# --- Operator commands in French: help, usage and errors -----------------------------------
+
+COMMANDS = ["migrate", "seed-demo", "seed-load", "import-legacy", "stats", "unlock", "journal",
+            "purge-expired", "rotate-keys"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_its_help_in_french(runner, command):
+    result = runner.invoke(args=[command, "--help"])
+    assert result.exit_code == 0
+    assert result.output.startswith("Utilisation : ") and "Afficher cette aide et quitter." in result.output
+    assert "Usage" not in result.output and "Show this message" not in result.output
+
+
+def test_the_command_list_is_in_french(runner):
+    import re
+
+    listing = runner.invoke(args=["--help"]).output
+    summaries = {command: re.search(rf"^  {command}\s+(.*)$", listing, re.M)[1] for command in COMMANDS}
+    assert {command: summary.split()[0] for command, summary in summaries.items()} == {
+        "migrate": "Appliquer", "seed-demo": "Créer", "seed-load": "Créer", "import-legacy": "Importer",
+        "stats": "Chiffres", "unlock": "Lever", "journal": "L'«", "purge-expired": "Supprimer",
+        "rotate-keys": "Rechiffrer"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["unlock"], "argument manquant : NUMERO"),
+    (["journal", "1", "2"], "argument(s) en trop : 2"),
+    (["stats", "--jsn"], "option inconnue : --jsn"),
+    (["seed-load", "0"], "valeur invalide pour NOMBRE : un nombre entier de 1 à 9999999 est attendu"),
+    (["seed-load", "abc"], "valeur invalide pour NOMBRE"),
+    (["import-legacy", "a.csv", "--format", "xml"],
+     "valeur invalide pour --format : l'une de ces valeurs est attendue : csv, json"),
+    (["import-legacy", "a.csv", "--format"], "l'option --format demande une valeur"),
+    (["unlock", "20150830040708"], "aucun espace professionnel ne porte ce numéro"),
+    (["journal", "abc"], "aucun espace professionnel ne porte ce numéro"),
+])
+def test_errors_are_french_without_the_english_prefix(runner, args, message):
+    result = runner.invoke(args=args)
+    assert result.exit_code in (1, 2) and message in result.output
+    assert "Error" not in result.output and "Usage:" not in result.output and "Try " not in result.output
+    if result.exit_code == 2:  # a command typed wrong: its usage line and where the help is
+        import re
+
+        assert re.search(rf"^Utilisation : \S+ {args[0]} \[OPTIONS\]", result.output, re.M)
+        assert re.search(rf"^Aide : \S+ {args[0]} --help$", result.output, re.M)
+
+
+def test_refusals_in_production_are_french_too(runner, app):
+    app.config["ESPACE_ENV"] = "production"
+    result = runner.invoke(args=["seed-load", "1"])
+    assert result.exit_code == 1 and result.output == "les espaces de test de charge sont refusés en production\n"
+
+
+def test_the_import_benchmark_runs_in_its_smoke_mode():
+    """bench/import_legacy.py --rows 200: the real command on a generated file, checked then imported."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "bench/import_legacy.py", "--rows", "200", "--format", "json"],
+                            cwd=root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("200 rows, sqlite, BCRYPT_ROUNDS=4")
+    assert "essai à blanc, rien n'a été enregistré : 200 espace(s) à importer, 0 déjà présent(s)" in lines[2]
+    assert "« 200 espace(s) importé(s), 0 déjà présent(s) »" in lines[3] and "rows/s" in lines[3]
+    assert lines[4].startswith("bcrypt at 4 rounds") and "rows/CPU-s" in lines[3]
+
+
+def test_the_sign_in_code_ceiling_shows_in_stats_and_unlock_clears_it(walk, runner, app):
+    """Issue 15 bug 1, operator side: the block is counted, and `unlock` lets the holder in again."""
+    import json
+
+    from conftest import BERNARD, BERNARD_PASSWORD
+    from espace.domain.signin import MAX_CODES
+
+    ceiling = "espaces bloqués : codes de connexion"
+    for _ in range(MAX_CODES):
+        assert walk.login("toto321@toto.toto", BERNARD_PASSWORD).status_code == 303
+        walk.client.post("/deconnexion")
+    with app.app_context(), db.connection_context():
+        from espace.models import OutboxMessage
+
+        sent = OutboxMessage.select().count()
+    walk.password("toto321@toto.toto", BERNARD_PASSWORD)
+    with app.app_context(), db.connection_context():
+        assert OutboxMessage.select().count() == sent  # blocked: the password is right, no code is sent
+    assert json.loads(runner.invoke(args=["stats", "--json"]).output)[ceiling] == 1
+    result = runner.invoke(args=["unlock", BERNARD])
+    assert result.exit_code == 0 and "espace débloqué : codes de connexion" in result.output
+    assert json.loads(runner.invoke(args=["stats", "--json"]).output)[ceiling] == 0
+    assert walk.login("toto321@toto.toto", BERNARD_PASSWORD).status_code == 303
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=200) | st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
+       name=st.sampled_from(["f.csv", "f.json"]))
+def test_any_file_gets_a_french_answer_never_a_traceback(runner, tmp_path, data, name):
+    result = import_file(runner, tmp_path, name, (CSV_HEADER.encode() if name == "f.csv" else b"") + data)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output and "Error" not in result.output
+    assert all(c.isprintable() for c in result.output.replace("\n", ""))

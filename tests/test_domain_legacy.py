@@ -70,3 +70,106 @@ def test_new_spaces_are_created_with_hashed_answers_and_known_ones_skipped(dbc):
     assert (other.phone, other.contact_email, other.address, other.certificate_expires_on) == ("", "", "", None)
     assert Space.by_number("20101670101919").last_name == "ROSEMONDE"  # the known one untouched
     assert LegacyTrustAnswer.select().where(LegacyTrustAnswer.space == other).count() == 3
+
+
+def test_every_bad_record_is_named_with_every_reason(dbc):
+    with pytest.raises(Refused) as refusal:
+        import_spaces([record(), record(last_name="", subscriber_number="1"), record(answers=[])], Hasher(4))
+    assert refusal.value.message == ("fiche 2 : champ(s) manquant(s) last_name ; "
+                                     "le numéro d'abonné doit comporter 14 chiffres; "
+                                     "fiche 3 : champ(s) manquant(s) answers")
+
+
+def test_a_bad_record_after_many_batches_rolls_everything_back(dbc, monkeypatch):
+    import espace.domain.legacy as legacy
+
+    monkeypatch.setattr(legacy, "BATCH", 7)
+    good = [record(subscriber_number=f"2020001{i:07d}") for i in range(30)]
+    with pytest.raises(Refused, match="^fiche 31 : "):
+        import_spaces(iter(good + [record(first_name="")]), Hasher(4))
+    assert Space.select().count() == 3  # the demo spaces only
+    assert import_spaces(iter(good), Hasher(4)) == (30, 0)
+    assert LegacyTrustAnswer.select().count() == 3 * 30 + 3 * 2
+
+
+def test_the_same_number_twice_in_one_import_is_created_once(dbc, monkeypatch):
+    import espace.domain.legacy as legacy
+
+    monkeypatch.setattr(legacy, "BATCH", 2)
+    numbers = ["20200010000001", "2020 0010000001", "20200010000002", "20200010000001", "20101670101919"]
+    assert import_spaces([record(subscriber_number=n) for n in numbers], Hasher(4)) == (2, 3)
+
+
+def test_a_record_with_many_dossiers_is_written_in_batches(dbc, monkeypatch):
+    import espace.domain.legacy as legacy
+
+    monkeypatch.setattr(legacy, "BATCH", 3)
+    dossiers = [{"siren": f"{i:09d}", "name": f"SOCIETE {i}"} for i in range(10)]
+    assert import_spaces([record(dossiers=dossiers, services=[f"S{i}" for i in range(7)])], Hasher(4)) == (1, 0)
+    space = Space.by_number("20200010000001")
+    assert space.dossiers.count() == 10 and space.services.count() == 7
+
+
+def test_more_bad_records_than_can_be_named_are_counted(dbc):
+    from espace.domain.legacy import SHOWN_PROBLEMS
+
+    with pytest.raises(Refused) as refusal:
+        import_spaces([record(last_name="")] * (SHOWN_PROBLEMS + 5), Hasher(4))
+    assert refusal.value.message.count("fiche ") == SHOWN_PROBLEMS
+    assert refusal.value.message.endswith("; et 5 autre(s)")
+
+
+# Whatever the file holds: the record is refused with reasons, or it is stored as it was read.
+# On PostgreSQL (TEST_DATABASE_URL) this also proves that no accepted value overflows a column.
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+KNOWN_HOSTILE = ["\ud800", "a\x00b", "\x1b[2J", "1 rue A 75001 " + "B" * 40, "1 rue A\n75001 " + "ﬀ" * 20,
+                 "x" * 101, "Ǆ" * 100, "2021-02-30", "é" * 100, "\u202e", "", "1 rue A 75001 " + "ǅ" * 32]
+HOSTILE = st.one_of(
+    st.text(max_size=120),
+    st.text(st.characters(codec=None, categories=["Cc", "Cf", "Cs", "Zl", "Zp", "Co"]), max_size=5),
+    st.sampled_from(KNOWN_HOSTILE))
+FIELDS = ["last_name", "first_name", "phone", "contact_email", "address", "certificate_number",
+          "certificate_authority", "certificate_expires_on", "question", "answer", "dossier", "service"]
+
+
+def hostile_examples(test):
+    """Every known hostile value in the address (split into columns), the worst two in every field."""
+    from hypothesis import example
+
+    for field, value in [("address", v) for v in KNOWN_HOSTILE] + [
+            (f, v) for f in FIELDS for v in ("\ud800", "Ǆ" * 101)]:
+        test = example(field=field, value=value)(test)
+    return test
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                    HealthCheck.too_slow])
+@given(field=st.sampled_from(FIELDS), value=HOSTILE)
+@hostile_examples
+def test_a_record_is_refused_with_reasons_or_stored_as_read(dbc, field, value):
+    from espace.domain.legacy_files import row_problems
+    from espace.models import db
+
+    answers = [dict(a) for a in ANSWERS]
+    candidate = record(answers=answers)
+    if field in ("question", "answer"):
+        answers[0][field] = value
+    elif field == "dossier":
+        candidate["dossiers"] = [{"siren": "412345670", "name": value}]
+    elif field == "service":
+        candidate["services"] = [value]
+    else:
+        candidate[field] = value
+    problems = row_problems(candidate)
+    with db.atomic() as transaction:
+        if problems:
+            with pytest.raises(Refused):
+                import_spaces([candidate], Hasher(4))
+        else:
+            assert import_spaces([candidate], Hasher(4)) == (1, 0)
+            space = Space.by_number("20200010000001")
+            assert (space.last_name, space.first_name) == (candidate["last_name"], candidate["first_name"])
+            assert [a.question for a in space.legacy_answers.order_by(LegacyTrustAnswer.position)] == \
+                [a["question"] for a in answers]
+        transaction.rollback()

@@ -78,6 +78,13 @@ def count_failure(email, now):
         return until
 
 
+def failures_counted(email, now):
+    """Whether this address has wrong passwords counted in its window, or the captcha asked now."""
+    row = LoginFailure.get_or_none(LoginFailure.address_hash == address_key(email))
+    return row is not None and ((row.captcha_until is not None and row.captcha_until > now)
+                                or (row.failures > 0 and row.window_start + LOGIN_WINDOW > now))
+
+
 def forget_failures(email):
     return LoginFailure.delete().where(LoginFailure.address_hash == address_key(email)).execute()
 

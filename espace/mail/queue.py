@@ -105,3 +105,14 @@ def retry_failed(now):
     """The operator's « try again »: failed rows are pending again, with a fresh count."""
     return (MailJob.update(state=PENDING, attempts=0, next_attempt_at=now, last_error="")
             .where(MailJob.state == FAILED).execute())
+
+
+# A message failed for good is kept this long for the operator (`flask mail-queue`), then deleted:
+# its codes and links are long dead by then.
+FAILED_KEPT = timedelta(days=30)
+
+
+def purge_failed(now):
+    """Failed rows older than FAILED_KEPT (counted from their last try); returns how many went."""
+    return (MailJob.delete()
+            .where((MailJob.state == FAILED) & (MailJob.next_attempt_at <= now - FAILED_KEPT)).execute())
