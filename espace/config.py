@@ -58,11 +58,12 @@ class Config:
         self.SESSION_COOKIE_NAME = "espace_session"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        # The cookie dies with the browser; the server forgets an idle session after 20 h,
-        # the time WCAG 2.2.1 allows without a warning (people using assistive technology
-        # may need long pauses). The CSRF token lives as long as the session.
+        # The cookie dies with the browser; the server forgets an idle procedure after 21 h: WCAG
+        # 2.2.1 exempts a time limit *longer* than 20 hours from any warning (people using assistive
+        # technology may need long pauses). A signed-in session has its own idle limit, with a
+        # warning (espace/domain/security.py). The CSRF token lives as long as the session.
         self.SESSION_PERMANENT = False
-        self.PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_SECONDS", 20 * 3600)
+        self.PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_SECONDS", 21 * 3600)
         # Stored again only when changed (each step submitted changes it), not on every page
         # read: the 20 hours run from the last change.
         self.SESSION_REFRESH_EACH_REQUEST = False

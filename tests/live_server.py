@@ -93,7 +93,7 @@ class Browser:
         return self.request(path, data)
 
     def session_id(self):
-        return next((c.value for c in self.cookies if c.name == "espace_session"), None)
+        return next((c.value for c in self.cookies if c.name in ("espace_session", "__Host-espace_session")), None)
 
 
 def all_at_once(calls):

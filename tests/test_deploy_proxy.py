@@ -179,7 +179,7 @@ def test_cookies_are_secure_and_signing_in_works_through_nginx(shape, fresh_limi
     assert user.get("/connexion").header("set-cookie") is None
     response = user.post("/opter/numero", {"number": "20050170000303"})
     cookie = response.header("set-cookie")
-    assert cookie.startswith("espace_session=")
+    assert cookie.startswith("__Host-espace_session=")  # Secure, path /, no Domain: nothing else can set it
     assert {"Secure", "HttpOnly", "SameSite=Lax"} <= {part.strip() for part in cookie.split(";")}
     sign_in(user, shape.outbox, "toto321@toto.toto", "Douasbin2015PecheEnMer")
 
@@ -227,7 +227,7 @@ def test_the_procedure_runs_in_the_browser_through_https(shape, chromium, fresh_
         context.close()
 
     assert page.url == shape.url + "/espace/"
-    session = [c for c in cookies if c["name"] == "espace_session"]
+    session = [c for c in cookies if c["name"] == "__Host-espace_session"]
     assert session and session[0]["secure"] and session[0]["httpOnly"]
     assert all(r.url.startswith(shape.url) for r in responses)
     assert all(r.status < 400 for r in responses), [(r.url, r.status) for r in responses if r.status >= 400]
