@@ -82,7 +82,7 @@ def test_every_page_and_state_is_valid_html_but_for_htmx_attributes(app, tmp_pat
         path = tmp_path / f"{name}.html"
         path.write_text(page, encoding="utf-8")
         paths.append(str(path))
-    assert len(paths) == len({name for name, _ in states}) == 34
+    assert len(paths) == len({name for name, _ in states}) == 35
     errors = validate(paths)
     # The checker did read the pages: it reports the htmx attributes it does not know.
     assert any(HTMX_ATTRIBUTE.match(message) for _, _, message in errors)
