@@ -43,13 +43,13 @@ def walk_the_history(page, person):
     expect(table.get_by_role("columnheader")).to_have_text(
         ["Date", "Heure (heure de Paris)", "Opération", "Adresse IP (tronquée)"])
     expect(rows(page)).to_have_count(21)  # the header row and twenty events
-    # Newest first: the new browser announced, the sign-in, the code sent, then the failures.
-    expect(rows(page).nth(1)).to_contain_text("Connexion depuis un nouveau navigateur")
-    expect(rows(page).nth(2)).to_contain_text(re.compile(r"\d\d/\d\d/\d{4}\s*\d\dh\d\d\s*Connexion\s*127\.0\.0\.x"))
+    # Newest first: the sign-in (one line), then the failures.
+    expect(rows(page).nth(1)).to_contain_text(re.compile(r"\d\d/\d\d/\d{4}\s*\d\dh\d\d\s*Connexion\s*127\.0\.0\.x"))
+    expect(rows(page).nth(2)).to_contain_text("Échec de connexion")
     person.follow("Opérations plus anciennes (page 2 sur 2)")
     expect(page).to_have_url(re.compile(r"/espace/historique\?page=2$"))
     expect(page).to_have_title(f"Historique (page 2 sur 2) – {SITE}")
-    expect(rows(page)).to_have_count(8)
+    expect(rows(page)).to_have_count(6)  # 24 failures and the sign-in: 25 lines, 5 on page 2
     expect(rows(page).last).to_contain_text("Échec de connexion198.51.0.x")
     expect(page.get_by_role("link", name=re.compile("Opérations plus anciennes"))).to_have_count(0)
     person.follow("Opérations plus récentes (page 1 sur 2)")
@@ -77,7 +77,7 @@ def test_history_states_pass_axe_and_reflow(page, live, scan):
     audit = Audit(page, scan)
     sign_in(page, BERNARD_EMAIL, BERNARD_PASSWORD)
     page.goto("/espace/historique")
-    expect(rows(page)).to_have_count(4)  # the header, the code sent, the sign-in, the new browser
+    expect(rows(page)).to_have_count(2)  # the header and the sign-in (one line)
     audit("historique-court")
     add_failed_sign_ins(live.app, 44)
     page.goto("/espace/historique")
