@@ -6,6 +6,7 @@ the shared database, so a session ended from « Sécurité de mon espace », by 
 change, by the assistance or by inactivity is refused at its next request on every worker
 and host. The row's last use is written at most once a minute.
 """
+import math
 from functools import wraps
 from urllib.parse import unquote, urlsplit
 
@@ -87,7 +88,9 @@ def seconds_left():
     row = g.get("open_session")
     if row is None or session.get(SESSION_KEY) != row.public_id:
         return None
-    return max(0, int(security.remaining(row, now(), idle_limit()).total_seconds()))
+    # Rounded up: a page told « 0 s » must find its session ended (rounded down, the browser announced
+    # the end up to a second early, and a click then found the session still open).
+    return max(0, math.ceil(security.remaining(row, now(), idle_limit()).total_seconds()))
 
 
 def login_required(view):

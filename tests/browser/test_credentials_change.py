@@ -63,14 +63,17 @@ def test_change_the_login_address(person):
     person.fill("Mot de passe actuel", BERNARD_PASSWORD)
     person.press("Continuer")
     arrived(page, "/espace/adresse-electronique/confirmation", step_title(2))
-    expect(page.get_by_role("main")).to_contain_text(f"Un code de confirmation a été envoyé à {NEW}")
+    expect(page.get_by_role("main")).to_contain_text(f"Un code de changement d'adresse a été envoyé à {NEW}")
     person.fill("Code de changement d'adresse", confirmation_code(page.context))
     person.press("Valider")
     arrived(page, "/espace/adresse-electronique/modifiee", step_title(3))
     expect(page.get_by_role("main")).to_contain_text(f"Votre adresse électronique de connexion est désormais {NEW}")
     person.follow("Retour à mon espace")
     expect(page.get_by_role("main")).to_contain_text(NEW)
-    sign_in(page.context.new_page(), NEW, BERNARD_PASSWORD)
+    # Signed out (signed in, the login page leads to the space), the new address signs in.
+    person.press("Se déconnecter")
+    expect(page).to_have_url(re.compile(r"/connexion$"))
+    sign_in(page, NEW, BERNARD_PASSWORD)
 
 
 def test_change_the_password_ends_the_other_browser(person, browser, live):
