@@ -81,8 +81,8 @@ def recap_of(user):
 
     page = expect(user.get("/espace/coordonnees"), 200, "coordinates").text
     main = re.search(r"<main.*?</main>", page, re.S).group(0)
-    # The seconds left before the idle limit change between two visits: not part of the record.
-    main = re.sub(r'data-session-remaining="\d+"', 'data-session-remaining="…"', main)
+    # The session's time-out block (seconds left, end time) changes between two visits: not part of the record.
+    main = main.split('<div id="session-timer"', 1)[0]
     pdf = expect(user.get("/espace/coordonnees/recapitulatif.pdf"), 200, "recap PDF").body
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     return main, PRINTED_AT.sub("(heure d'édition)", text)

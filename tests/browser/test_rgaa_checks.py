@@ -310,21 +310,21 @@ def account_pages(tour, page, person):
     tour("coordonnees-modifier", "vide")
     person.fill("Téléphone", "abc")
     person.fill("Code postal", "")
-    person.press("Enregistrer")
+    person.press("Valider")
     tour("coordonnees-modifier", "erreur")
     person.fill("Téléphone", "+33 2 33 47 67 96")
     person.fill("Code postal", "50100")
-    person.press("Enregistrer")
+    person.press("Valider")
     expect(page).to_have_url(re.compile(r"/espace/coordonnees$"))
     tour("coordonnees-modifier", "succes")
     person.follow("Modifier la question de confiance")
     tour("question-de-confiance", "vide")
-    person.press("Enregistrer")
+    person.press("Valider")
     tour("question-de-confiance", "erreur")
     person.choose("Nouvelle question de confiance", "Votre hobby ?")
     person.fill("Réponse à la question de confiance", "Voile")
     person.fill("Mot de passe actuel", PASSWORD)
-    person.press("Enregistrer")
+    person.press("Valider")
     expect(page).to_have_url(re.compile(r"/espace/coordonnees$"))
     tour("question-de-confiance", "succes")
 
@@ -341,22 +341,22 @@ def account_pages(tour, page, person):
     person.press("Continuer")
     expect(page).to_have_url(re.compile(r"/espace/adresse-electronique/confirmation$"))
     tour("adresse-confirmation", "vide")
-    person.fill("Code de confirmation", "abcdefghijkl")
-    person.press("Confirmer")
+    person.fill("Code de changement d'adresse", "abcdefghijkl")
+    person.press("Valider")
     tour("adresse-confirmation", "erreur")
-    person.fill("Code de confirmation", confirmation_code(page.context))
-    person.press("Confirmer")
+    person.fill("Code de changement d'adresse", confirmation_code(page.context))
+    person.press("Valider")
     expect(page).to_have_url(re.compile(r"/espace/adresse-electronique/modifiee$"))
     tour("adresse-modifiee", "succes")
 
     page.goto("/espace/mot-de-passe")
     tour("mot-de-passe", "vide")
-    person.press("Modifier le mot de passe")
+    person.press("Valider")
     tour("mot-de-passe", "erreur")
     person.fill("Mot de passe actuel", PASSWORD)
     person.fill("Nouveau mot de passe", NEW_PASSWORD)
     person.fill("Confirmation du nouveau mot de passe", NEW_PASSWORD)
-    person.press("Modifier le mot de passe")
+    person.press("Valider")
     expect(page).to_have_url(re.compile(r"/espace/$"))
     tour("mot-de-passe", "succes")
 
@@ -507,7 +507,9 @@ def test_two_navigation_systems_skip_link_and_the_same_header_and_footer_everywh
     def judge(record, page_id, state):
         if record["header"] is None or "Accès rapide" not in record["navs"]:
             yield "no header with the « Accès rapide » menu"
-        elif record["header"]["links"] != reference["header"]["links"]:
+        elif [label for label, _ in record["header"]["links"]] != [label for label, _ in reference["header"]["links"]]:
+            # The same links in the same order; signed in, « Votre espace professionnel » leads to the space
+            # itself instead of the login (issue 15), and « Se déconnecter » is a button beside them.
             yield f"header differs: {record['header']['links']}"
         if record["footer"] is None or record["footer"]["links"] != reference["footer"]["links"]:
             yield f"footer differs: {record['footer']}"
