@@ -37,6 +37,18 @@ class Expiring(BaseModel):
     expires_at = DateTimeField()
     used_at = DateTimeField(null=True)
 
+    def usable(self, now):
+        """Still waiting for its holder: pending and within its time."""
+        return self.state == PENDING and self.expires_at > now
+
+    def claim(self, now):
+        """Spend it, once. The conditional update is the lock: of two simultaneous submissions
+        exactly one sees a pending, unexpired row to change. Returns whether this call spent it."""
+        model = type(self)
+        return (model.update(state=USED, used_at=now)
+                .where((model.id == self.id) & (model.state == PENDING) & (model.expires_at > now))
+                .execute()) == 1
+
 
 class Space(BaseModel):
     """An espace professionnel: one holder, one subscriber number."""

@@ -314,3 +314,20 @@ def test_the_database_keeps_one_pending_link_per_space(dbc):
     with pytest.raises(IntegrityError):
         PasswordReset.create(space=bernard().id, token_hash="1" * 64, state=PENDING, created_at=T0,
                              expires_at=T0 + HOUR)
+
+
+def test_a_link_is_claimed_once_and_only_while_pending_and_in_time(app):
+    """models.Expiring.claim, the lock every code and link is spent under (activation, reset,
+    address change, sign-in code): one claim wins; none after the time or once superseded."""
+    ask()
+    link = PasswordReset.get(PasswordReset.space == bernard().id)
+    assert link.usable(T0) and not link.usable(link.expires_at)
+    assert not link.claim(link.expires_at)  # past its time: nothing spent
+    assert PasswordReset.get_by_id(link.id).state == PENDING
+    assert link.claim(T0) and not link.claim(T0)  # the second submission finds nothing to spend
+    spent = PasswordReset.get_by_id(link.id)
+    assert (spent.state, spent.used_at) == (USED, T0) and not spent.usable(T0)
+    ask(T0 + HOUR)
+    newer = PasswordReset.get((PasswordReset.space == bernard().id) & (PasswordReset.state == PENDING))
+    PasswordReset.update(state=SUPERSEDED).where(PasswordReset.id == newer.id).execute()
+    assert not PasswordReset.get_by_id(newer.id).claim(T0 + HOUR)

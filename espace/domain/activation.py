@@ -11,7 +11,6 @@ from ..models import (
     EXPIRED,
     PENDING,
     SUPERSEDED,
-    USED,
     ActivationRequest,
     EmailChange,
     LegacyTrustAnswer,
@@ -22,6 +21,7 @@ from .credentials import clean_code, normalise_email
 from .events import emit
 from .errors import DeliveryFailed, Refused
 from .hashing import sha256_hex
+from .pending import check_usable
 
 CODE_LENGTH = 12
 CODE_ALPHABET = string.ascii_letters  # like « YnsfLgSNtUuu »
@@ -138,15 +138,6 @@ def find_request_by_code(code, now):
     return check_request_usable(request, now)
 
 
-def check_usable(row, now, used_message, expired_message):
-    """A code's row still pending and within its time, or the refusal saying why not."""
-    if row.state == USED:
-        raise Refused(used_message, "code")
-    if row.state != PENDING or row.expires_at <= now:
-        raise Refused(expired_message, "code")
-    return row
-
-
 def check_request_usable(request, now):
     return check_usable(request, now, CODE_USED, CODE_EXPIRED)
 
@@ -163,18 +154,8 @@ def activate(request_id, email, now):
         )
     try:
         with db.atomic():
-            # The conditional update is the lock: of two simultaneous submissions,
-            # exactly one sees a row to change.
-            claimed = (
-                ActivationRequest.update(state=USED, used_at=now)
-                .where(
-                    (ActivationRequest.id == request.id)
-                    & (ActivationRequest.state == PENDING)
-                    & (ActivationRequest.expires_at > now)
-                )
-                .execute()
-            )
-            if claimed != 1:
+            # Of two simultaneous submissions, exactly one claims the request (Expiring.claim).
+            if not request.claim(now):
                 check_request_usable(ActivationRequest.get_by_id(request.id), now)
                 raise Refused(CODE_USED, "code")
             switched = (

@@ -9,14 +9,14 @@ from datetime import timedelta
 
 from peewee import IntegrityError
 
-from ..models import EXPIRED, PENDING, SUPERSEDED, USED, EmailChange, Space, db
+from ..models import EXPIRED, PENDING, SUPERSEDED, EmailChange, Space, db
 from . import activation, security
 from .clock import french_datetime
 from .credentials import SAME_PASSWORD, new_password_problem, normalise_email, password_problem  # noqa: F401
 from .errors import DeliveryFailed, Refused
 from .events import emit
 from .hashing import sha256_hex
-from .pending import end_pending
+from .pending import check_usable, end_pending
 from .throttle import Locked, Throttle
 
 # Shorter than the activation's 48 h: the holder is signed in and waiting for the message;
@@ -145,7 +145,7 @@ def pending_change(space_id, now):
 
 
 def check_change_usable(change, now):
-    return activation.check_usable(change, now, CODE_USED, CODE_EXPIRED)
+    return check_usable(change, now, CODE_USED, CODE_EXPIRED)
 
 
 def confirm_email_change(space_id, code, now):
@@ -158,11 +158,8 @@ def confirm_email_change(space_id, code, now):
     old = Space.get_by_id(space_id).login_email
     try:
         with db.atomic():
-            # The conditional update is the lock: of two confirmations at once, one sees a row.
-            claimed = (EmailChange.update(state=USED, used_at=now)
-                       .where((EmailChange.id == change.id) & (EmailChange.state == PENDING)
-                              & (EmailChange.expires_at > now)).execute())
-            if claimed != 1:
+            # Of two confirmations at once, exactly one claims the change (Expiring.claim).
+            if not change.claim(now):
                 check_change_usable(EmailChange.get_by_id(change.id), now)
                 raise Refused(CODE_USED, "code")
             if activation.email_refusal(space_id, change.email, now):
@@ -199,7 +196,7 @@ CANCEL_LINK_DEAD = (
 def cancel_by_link(token, now):
     """The single-use link of the notice sent to the current address cancels the change. Returns the space id."""
     change = EmailChange.get_or_none(EmailChange.cancel_token_hash == sha256_hex(token or ""))
-    if change is None or change.state != PENDING or change.expires_at <= now:
+    if change is None or not change.usable(now):
         raise Refused(CANCEL_LINK_DEAD)
     claimed = (EmailChange.update(state=SUPERSEDED, cancel_token_hash=None)
                .where((EmailChange.id == change.id) & (EmailChange.state == PENDING)).execute())

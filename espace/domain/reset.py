@@ -9,14 +9,14 @@ from datetime import timedelta
 
 from peewee import IntegrityError
 
-from ..models import PENDING, SUPERSEDED, USED, PasswordReset, Space, db
+from ..models import PENDING, SUPERSEDED, PasswordReset, Space, db
 from . import security
 from .credentials import SAME_PASSWORD, new_password_problem, normalise_email  # noqa: F401
 from .errors import Refused
 from . import login
 from .events import emit
 from .hashing import sha256_hex
-from .pending import end_pending
+from .pending import check_usable, end_pending
 from .identity import fold_trust_answer
 from .trust import check_under_lock
 
@@ -86,11 +86,7 @@ def find_reset(token_hash, now):
     reset = PasswordReset.get_or_none(PasswordReset.token_hash == token_hash)
     if reset is None:
         raise Refused(LINK_UNKNOWN)
-    if reset.state == USED:
-        raise Refused(LINK_USED)
-    if reset.state != PENDING or reset.expires_at <= now:
-        raise Refused(LINK_EXPIRED)
-    return reset
+    return check_usable(reset, now, LINK_USED, LINK_EXPIRED, field=None)
 
 
 def verify_answer(space, answer, encryptor, now):
@@ -116,11 +112,7 @@ def complete_reset(token_hash, password, hasher, now):
         raise Refused(problem, "password")
     password_hash = hasher.hash(password)
     with db.atomic():
-        claimed = (PasswordReset.update(state=USED, used_at=now)
-                   .where((PasswordReset.id == reset.id) & (PasswordReset.state == PENDING)
-                          & (PasswordReset.expires_at > now))
-                   .execute())
-        if claimed != 1:
+        if not reset.claim(now):
             find_reset(token_hash, now)  # says why: used, superseded or expired meanwhile
             raise Refused(LINK_USED)
         Space.update(password_hash=password_hash, failed_login_count=0,

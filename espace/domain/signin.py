@@ -13,7 +13,7 @@ from datetime import timedelta
 from itsdangerous import BadData, URLSafeTimedSerializer
 from peewee import fn
 
-from ..models import PENDING, SUPERSEDED, USED, Device, SigninCode, Space, db
+from ..models import PENDING, SUPERSEDED, Device, SigninCode, Space, db
 from .clock import french_datetime
 from .credentials import clean_code
 from .errors import DeliveryFailed, Refused
@@ -152,9 +152,7 @@ def confirm(space_id, code_ids, code, now, key):
         left = MAX_TRIES - rank
         message = CODE_WRONG.format(left=left, s="s" if left > 1 else "") if left else CODE_WRONG_LAST
         raise Refused(message, "code", event="signin_code_failed")
-    used = (SigninCode.update(state=USED, used_at=now)
-            .where((SigninCode.id == current.id) & (SigninCode.state == PENDING)).execute())
-    if not used:  # the same code, confirmed at the same moment by another request
+    if not current.claim(now):  # the same code, confirmed at the same moment by another request
         raise Refused(CODE_DEAD, "code")
     return Space.get_by_id(space_id)
 
