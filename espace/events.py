@@ -20,13 +20,22 @@ def write_journal(event):
         history.record(event.space_id, event.kind, event.at, client_address())
 
 
+def notice_kind(event):
+    """The notice an event calls for: a sign-in only from a browser never seen on the space."""
+    if event.kind == "signin":
+        return "signin_new_browser" if event.details.get("new_browser") else None
+    return event.kind if event.kind in NOTICES else None
+
+
 def send_notice(event):
-    if event.kind not in NOTICES or not has_app_context():
+    kind = notice_kind(event)
+    if kind is None or not has_app_context():
         return  # outside the app (a rule tested alone) there is no mailer
     from .mail.messages import notify_event
     from .models import Space
 
-    notify_event(Space.get_by_id(event.space_id), event.kind, when=event.at, **event.details)
+    details = {key: value for key, value in event.details.items() if key != "new_browser"}
+    notify_event(Space.get_by_id(event.space_id), kind, when=event.at, **details)
 
 
 def init_app(app):

@@ -86,11 +86,6 @@ def recap_pdf_response(space):
     return response
 
 
-def journal(space_id, kind):
-    """One line in the space's « Historique », with this client's truncated address."""
-    history.record(space_id, kind, now(), request.remote_addr)
-
-
 def after_response(function):
     """Run `function` in a copy of this request's context once the response has been sent.
 

@@ -6,11 +6,10 @@ from ..access import safe_return_path, sign_in, sign_out, signed_in_space
 from ..domain import signin
 from ..domain.clock import french_datetime, now
 from ..domain.errors import Refused
-from ..domain.login import CaptchaNeeded, authenticate
+from ..domain.login import CaptchaNeeded, authenticate, signed_in, signed_out
 from ..extensions import failed, hasher, limiter, rate
-from ..mail.messages import notify_event, send_signin_code
-from ..models import Space
-from ..web import is_fragment_request, journal, pressed, render_step, rotate_session_id, see_other
+from ..mail.messages import send_signin_code
+from ..web import is_fragment_request, pressed, render_step, rotate_session_id, see_other
 from ..wizard import Wizard
 from . import devices
 from .forms import ConfirmationForm, LoginForm
@@ -48,13 +47,9 @@ def login():
             space = authenticate(form.email.data, form.password.data, hasher(), now(),
                                  remembered=devices.recognised, captcha_passed=solved)
         except Refused as exc:
-            refusal = exc.message
-            if exc.event and exc.space_id:
-                journal(exc.space_id, exc.event)
+            refusal = exc.message  # the domain told the space's history and holder, if any
             if isinstance(exc, CaptchaNeeded):
                 ask_captcha = True
-                if exc.started and exc.space_id:
-                    notify_event(Space.get_by_id(exc.space_id), "signin_throttled")
                 challenge.renew()
         else:
             return start_signin(space, safe_return_path(form.suite.data))
@@ -96,8 +91,6 @@ def confirm():
             signin.confirm(space.id, wizard.progress()["code_ids"], form.code.data, now(), code_key())
         except Refused as wrong:
             form.refuse(wrong)
-            if wrong.event:
-                journal(space.id, wrong.event)
         else:
             return enter(space, wizard.progress().get("suite"), new_browser=True, remember=form.remember.data)
     progress = wizard.progress()
@@ -121,7 +114,7 @@ def logout():
     space = signed_in_space()
     sign_out()
     if space is not None:
-        journal(space.id, "signout")
+        signed_out(space.id, now())
     flash("Vous êtes déconnecté(e) de votre espace professionnel.", "info")
     return see_other(url_for("auth.login"))
 
@@ -130,8 +123,8 @@ def pending_space():
     """The space waiting for its code; None (and the sign-in forgotten) if its password changed
     since, or if its latest code's time is over (a pending sign-in ends with its code)."""
     progress = wizard.progress()
-    space = Space.get_or_none(Space.id == progress.get("space_id"))
-    if space is None or space.session_epoch != progress.get("epoch"):
+    space = signin.space_of_pending_signin(progress.get("space_id"), progress.get("epoch"))
+    if space is None:
         wizard.clear()
         flash(ENDED_MEANWHILE, "info")
         return None
@@ -153,8 +146,6 @@ def email_code(space):
         row = signin.send_code(space, now(), code_key(), send_signin_code, earlier=earlier)
     except Refused as refusal:
         wizard.advance(1, problem=refusal.message)
-        if refusal.event:
-            journal(space.id, refusal.event)
         return False
     wizard.advance(1, problem=None, code_ids=[*earlier, row.id],
                    sent_at=french_datetime(row.created_at.replace(second=0, microsecond=0)))
@@ -164,9 +155,8 @@ def email_code(space):
 def enter(space, suite, new_browser, remember=False):
     """Signed in (new session id), then back to the page asked for, or the space's home."""
     sign_in(space)
-    journal(space.id, "signin")  # one line per sign-in, with or without the code
-    if new_browser and not devices.seen_before(space):
-        notify_event(space, "signin_new_browser")
+    # One history line per sign-in, with or without the code; a browser never seen here is told.
+    signed_in(space.id, now(), new_browser=new_browser and not devices.seen_before(space))
     target = suite or url_for("space.home")
     if is_fragment_request():
         # A whole new page, not a fragment inside the sign-in step.

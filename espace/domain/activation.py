@@ -127,6 +127,7 @@ def request_activation(space_id, email, password_hash, question, answer, encrypt
         raise Refused(EMAIL_TAKEN, "email")
     except DeliveryFailed:
         raise Refused(MAIL_FAILED, "answer")
+    emit("code_sent", space_id, now)
     return request
 
 

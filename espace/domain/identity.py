@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from ..models import ACCESS_PASSWORD, LegacyTrustAnswer, Space, db
 from .errors import Refused
+from .events import emit
 from .trust import ANSWER_LOCK, ANSWER_THROTTLE, MAX_ANSWER_FAILURES, check_under_lock, lock_message  # noqa: F401
 
 NUMBER_DIGITS = 14
@@ -39,6 +40,13 @@ def find_certificate_space(number):
         raise Refused(NUMBER_UNKNOWN, "number")
     if space.access_mode == ACCESS_PASSWORD:
         raise Refused(ALREADY_PASSWORD, "number")
+    return space
+
+
+def start_conversion(number, now):
+    """Step 1 of EP 4: the certificate space of this number, its history told the procedure began."""
+    space = find_certificate_space(number)
+    emit("procedure_started", space.id, now)
     return space
 
 
@@ -95,6 +103,7 @@ def verify_trust_answers(space, answers, hasher, now):
     check_under_lock(space.id, now, matches)
     if not space.legacy_answers_hash:
         _hash_together(space, answers, hasher)
+    emit("identified", space.id, now)
     return True
 
 

@@ -13,6 +13,7 @@ from ..models import ACCESS_PASSWORD, LoginFailure, Space, db
 from .clock import french_datetime
 from .credentials import normalise_email
 from .errors import Refused
+from .events import emit
 from .hashing import sha256_hex
 
 MAX_LOGIN_FAILURES = 10
@@ -114,10 +115,24 @@ def authenticate(email, password, hasher, now, remembered=lambda space: False, c
     space_id = space.id if space else None
     until = count_failure(email, now)
     if until:
-        raise CaptchaNeeded(until, space_id, started=needed is None)
-    if needed:
-        raise CaptchaNeeded(needed, space_id)
-    raise LoginRefused(space_id)
+        refusal = CaptchaNeeded(until, space_id, started=needed is None)
+    elif needed:
+        refusal = CaptchaNeeded(needed, space_id)
+    else:
+        refusal = LoginRefused(space_id)
+    if refusal.event and space_id:
+        # A failure (or the one that made the captcha needed) of a known space: its history, its notice.
+        emit(refusal.event, space_id, now)
+    raise refusal
+
+
+def signed_in(space_id, now, new_browser):
+    """One history line per sign-in; `new_browser`: from a browser never seen on this space (its notice)."""
+    emit("signin", space_id, now, new_browser=new_browser)
+
+
+def signed_out(space_id, now):
+    emit("signout", space_id, now)
 
 
 def spaces_needing_captcha(now):

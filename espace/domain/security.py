@@ -14,6 +14,7 @@ from ua_parser import parse
 
 from ..models import Device, OpenSession, Space, db
 from .errors import Refused
+from .events import emit
 from .history import truncate_client
 
 # ASVS 4.0.3 V3.3.2 and NIST SP 800-63B (AAL2): re-authenticate after 30 minutes idle, 12 hours at most.
@@ -278,6 +279,27 @@ def purge_expired(now, idle_limit=IDLE_LIMIT):
         | (OpenSession.ended_at.is_null() & ((OpenSession.last_used_at <= now - idle_limit - ENDED_KEPT)
                                              | (OpenSession.created_at <= now - ABSOLUTE_LIMIT - ENDED_KEPT)))
     ).execute()
+
+
+# The holder's actions on « Sécurité de mon espace »: each is told (history, e-mail) as an event
+# whose `what` is the sentence the page shows. Each returns that sentence.
+def holder_forgets_browser(space_id, public_id, now):
+    return _told("browser_forgotten", space_id, now, browser_forgotten_text(forget_device(space_id, public_id)))
+
+
+def holder_closes_session(space_id, public_id, now, current):
+    return _told("session_closed", space_id, now,
+                 session_closed_text(end_session(space_id, public_id, now, current=current)))
+
+
+def holder_closes_other_sessions(space_id, now, current):
+    return _told("other_sessions_closed", space_id, now,
+                 others_closed_text(sign_out_everywhere_else(space_id, now, current).sessions))
+
+
+def _told(kind, space_id, now, what):
+    emit(kind, space_id, now, what=what)
+    return what
 
 
 # What the holder is told (page, e-mail) after each action; the operator's command says the same.

@@ -17,6 +17,7 @@ from ..models import PENDING, SUPERSEDED, Device, SigninCode, Space, db
 from .clock import french_datetime
 from .credentials import clean_code
 from .errors import DeliveryFailed, Refused
+from .events import emit
 from .hashing import sha256_hex
 from .history import truncate_client
 # forget_devices: kept importable from here for its callers.
@@ -102,18 +103,26 @@ def send_code(space, now, key, send, earlier=()):
             # A write first: concurrent sends for one space queue here, so the count below holds.
             Space.update({Space.id: Space.id}).where(Space.id == space.id).execute()
             again = codes_blocked_until(space.id, now)
-            if again is not None:
-                raise Refused(TOO_MANY_CODES.format(when=french_datetime(again)), "code",
-                              event="signin_codes_blocked")
-            if earlier:
-                SigninCode.update(state=SUPERSEDED).where(
-                    SigninCode.id.in_(list(earlier)) & (SigninCode.state == PENDING)).execute()
-            row = SigninCode.create(space=space.id, code_hash=code_digest(code, key),
-                                    created_at=now, expires_at=now + CODE_VALIDITY)
-            send(space, code, row)
+            if again is None:
+                if earlier:
+                    SigninCode.update(state=SUPERSEDED).where(
+                        SigninCode.id.in_(list(earlier)) & (SigninCode.state == PENDING)).execute()
+                row = SigninCode.create(space=space.id, code_hash=code_digest(code, key),
+                                        created_at=now, expires_at=now + CODE_VALIDITY)
+                send(space, code, row)
     except DeliveryFailed:
         raise Refused(MAIL_FAILED, "code")
+    if again is not None:
+        emit("signin_codes_blocked", space.id, now)  # outside the transaction: the line is kept
+        raise Refused(TOO_MANY_CODES.format(when=french_datetime(again)), "code", event="signin_codes_blocked")
     return row
+
+
+def space_of_pending_signin(space_id, epoch):
+    """The space a pending sign-in is for, or None if it is gone or its password changed since
+    (`epoch`: the space's session epoch when the password was accepted)."""
+    space = Space.get_or_none(Space.id == space_id)
+    return space if space is not None and space.session_epoch == epoch else None
 
 
 def pending_signin_alive(code_ids, now):
@@ -128,7 +137,7 @@ def confirm(space_id, code_ids, code, now, key):
 
     A code this sign-in was sent earlier and that a resend replaced is said so, and not
     counted as a try. Each try of the current code is spent before the comparison.
-    Refusals carry the field `code`; a wrong code also the event `signin_code_failed`.
+    Refusals carry the field `code`; a wrong code is told as the event `signin_code_failed`.
     """
     digest = code_digest(clean_code(code), key)
     codes = {row.id: row for row in SigninCode.select().where(
@@ -151,6 +160,7 @@ def confirm(space_id, code_ids, code, now, key):
     if not hmac.compare_digest(current.code_hash, digest):
         left = MAX_TRIES - rank
         message = CODE_WRONG.format(left=left, s="s" if left > 1 else "") if left else CODE_WRONG_LAST
+        emit("signin_code_failed", space_id, now)
         raise Refused(message, "code", event="signin_code_failed")
     if not current.claim(now):  # the same code, confirmed at the same moment by another request
         raise Refused(CODE_DEAD, "code")

@@ -52,6 +52,9 @@ NOTICES = {
         "Adresse électronique modifiée",
         "L'adresse électronique de connexion de votre espace est désormais {email}.",
         to_old_address=True),
+    "browser_forgotten": Notice("Navigateur oublié", "{what}"),
+    "session_closed": Notice("Session fermée", "{what}"),
+    "other_sessions_closed": Notice("Déconnexion de tous les autres appareils", "{what}"),
     "coordinates_changed": Notice(
         "Coordonnées modifiées",
         "Le téléphone ou l'adresse professionnelle de votre espace ont été modifiés."),

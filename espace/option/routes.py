@@ -8,7 +8,7 @@ from ..domain.errors import Refused
 from ..extensions import encryptor, failed, hasher, limiter, rate
 from ..mail.messages import send_activation_code
 from ..models import Space
-from ..web import journal, rotate_session_id, see_other
+from ..web import rotate_session_id, see_other
 from ..wizard import Wizard
 from .forms import AnswersForm, CredentialsForm, NumberForm, QuestionForm
 
@@ -42,13 +42,12 @@ def number():
     if valid:
         number = identity.clean_number(form.number.data)
         try:
-            space = identity.find_certificate_space(number)
+            space = identity.start_conversion(number, now())
         except Refused as refusal:
             form.number.errors.append(refusal.message)
         else:
             # A (new) number starts the identification again.
             wizard.start(1, number=number, candidate_id=space.id)
-            journal(space.id, "procedure_started")
             return wizard.go(2)
     return wizard.render("option/number.html", 1, form)
 
@@ -69,7 +68,6 @@ def verification():
         else:
             rotate_session_id()
             wizard.advance(2, space_id=space.id, email=space.contact_email)
-            journal(space.id, "identified")
             return wizard.go(3)
     form.forget_answers()
     return wizard.render("option/verification.html", 2, form, refusal=refusal,
@@ -111,7 +109,6 @@ def question():
             # and « Etape précédente » leads back to choose another.
             form.refuse(refusal)
         else:
-            journal(state["space_id"], "code_sent")
             space = Space.get_by_id(state["space_id"])
             wizard.finish(holder=space.formal_name, email=state["email"])
             return wizard.go(5)

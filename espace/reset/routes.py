@@ -18,7 +18,7 @@ from ..domain.hashing import sha256_hex
 from ..extensions import encryptor, failed, hasher, limiter, rate
 from ..mail.messages import request_reset_link
 from ..mail.sender import drain_after_response
-from ..web import after_response, journal, pressed, render_step, rotate_session_id, see_other
+from ..web import after_response, pressed, render_step, rotate_session_id, see_other
 from ..wizard import Wizard
 from .forms import AnswerForm, PasswordForm, RequestForm
 

@@ -10,8 +10,7 @@ from ..access import (current_session_id, idle_limit, local_path, login_required
 from ..domain import history, security
 from ..domain.clock import now
 from ..domain.errors import Refused
-from ..mail.messages import notify
-from ..web import journal, render_step, see_other
+from ..web import render_step, see_other
 from .forms import CloseOthersForm, CloseSessionForm, ExtendForm, ForgetBrowserForm
 
 bp = Blueprint("security", __name__, url_prefix="/espace/securite")
@@ -31,16 +30,15 @@ def index():
                        idle=security.french_duration(idle_limit()))
 
 
-def act(form, change, kind, subject):
-    """Validate the form, make the change, journal and notify it, and come back to the page."""
+def act(form, change):
+    """Validate the form, make the change (the domain tells the history and the holder), say it,
+    and come back to the page."""
     if form.validate_on_submit():
         try:
             what = change(form)
         except Refused as refusal:
             flash(refusal.message, "error")
         else:
-            journal(g.space.id, kind)
-            notify(g.space, subject, what)
             flash(what, "info")
     else:
         flash(next(iter(form.errors.values()))[0], "error")
@@ -51,25 +49,24 @@ def act(form, change, kind, subject):
 @login_required
 def forget_browser():
     """« Oublier ce navigateur »: its next sign-in asks for the code."""
-    return act(ForgetBrowserForm(), lambda form: security.browser_forgotten_text(
-        security.forget_device(g.space.id, form.navigateur.data)), "browser_forgotten", "Navigateur oublié")
+    return act(ForgetBrowserForm(), lambda form: security.holder_forgets_browser(
+        g.space.id, form.navigateur.data, now()))
 
 
 @bp.route("/sessions/fermer", methods=["POST"])
 @login_required
 def close_session():
     """« Fermer »: another session of the space ends at its next request."""
-    return act(CloseSessionForm(), lambda form: security.session_closed_text(security.end_session(
-        g.space.id, form.session.data, now(), current=current_session_id())), "session_closed", "Session fermée")
+    return act(CloseSessionForm(), lambda form: security.holder_closes_session(
+        g.space.id, form.session.data, now(), current_session_id()))
 
 
 @bp.route("/sessions/fermer-les-autres", methods=["POST"])
 @login_required
 def close_others():
     """« Me déconnecter de tous les autres appareils », without changing the password."""
-    return act(CloseOthersForm(), lambda form: security.others_closed_text(security.sign_out_everywhere_else(
-        g.space.id, now(), current_session_id()).sessions), "other_sessions_closed",
-        "Déconnexion de tous les autres appareils")
+    return act(CloseOthersForm(), lambda form: security.holder_closes_other_sessions(
+        g.space.id, now(), current_session_id()))
 
 
 @bp.route("/prolonger", methods=["POST"])
