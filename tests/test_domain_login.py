@@ -171,3 +171,34 @@ def test_purge_forgets_counters_whose_window_and_captcha_are_over(dbc):
 
 def space_id():
     return Space.by_number(BERNARD).id
+
+
+def test_the_domain_tells_each_failure_of_a_known_space_itself(dbc):
+    """No view writes the history: authenticate emits the events its subscribers record
+    (espace/events.py), once per failure, and the crossing of the threshold once."""
+    from espace.domain.events import space_event
+
+    told = []
+    space_event.connect(told.append, weak=False)
+    try:
+        hasher = Hasher(4)
+        fail("inconnu@example.fr", hasher)  # an unknown address has no space to tell
+        for _ in range(MAX_LOGIN_FAILURES):
+            fail("toto321@toto.toto", hasher)
+        fail("toto321@toto.toto", hasher)  # refused before any check: nothing happened to tell
+    finally:
+        space_event.disconnect(told.append)
+    assert [(e.kind, e.space_id) for e in told] == \
+        [("signin_failed", space_id())] * (MAX_LOGIN_FAILURES - 1) + [("signin_throttled", space_id())]
+
+
+def test_no_view_writes_the_history_or_sends_a_notice_itself():
+    """Each change is owned by one domain function, which emits its event (issue 16, item 2)."""
+    import pathlib
+    import re
+
+    views = sorted(pathlib.Path(__file__).parent.parent.joinpath("espace").glob("*/routes.py"))
+    assert len(views) > 8
+    for view in views:
+        found = re.findall(r"\b(?:history\.record|journal|notify_event|notify)\(", view.read_text())
+        assert not found, f"{view}: {found}"
