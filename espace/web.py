@@ -55,6 +55,12 @@ def render_step(template, status=200, **context):
     return response
 
 
+def render_form(template, form=None, refusal=None, **context):
+    """A page with a form: 422 when the form or a rule refused something, else 200."""
+    refused = bool(refusal or (form is not None and form.errors))
+    return render_step(template, status=422 if refused else 200, form=form, refusal=refusal, **context)
+
+
 def see_other(url):
     """Post/Redirect/Get; htmx follows the 303 and receives the next step's fragment."""
     return redirect(url, code=303)

@@ -11,9 +11,9 @@ the tab of an earlier step): the guard checks that the values the step reads are
 """
 from functools import wraps
 
-from flask import flash, session, url_for
+from flask import flash, request, session, url_for
 
-from .web import pressed, render_step, see_other
+from .web import pressed, render_form, see_other
 
 OUT_OF_ORDER = "Veuillez compléter les étapes dans l'ordre."
 
@@ -49,9 +49,33 @@ class Wizard:
     def advance(self, done, **values):
         session[self.key] = {**self.progress(), **values, "done": done}
 
+    def keep(self, **values):
+        """Remember more of this step's values; the progress stays where it is."""
+        session[self.key] = {**self.progress(), **values}
+
+    def step_of(self, endpoint):
+        """The step (1…) an endpoint of this wizard shows."""
+        return self.endpoints.index(endpoint) + 1
+
+    def here(self):
+        """The step of the request's view."""
+        return self.step_of(request.endpoint)
+
+    def complete(self, **values):
+        """This step is done, with its values: on to the next one (Post/Redirect/Get).
+        Completing the first step starts the procedure again from these values (a new number, a
+        new code…); a later one adds them to the progress."""
+        step = self.here()
+        if step == 1:
+            self.start(1, **values)
+        else:
+            self.advance(step, **values)
+        return self.go(step + 1)
+
     def finish(self, **summary):
-        """Completion forgets what was typed; only what the last page shows is kept."""
+        """Completion forgets what was typed; only what the last page shows is kept. Leads there."""
         session[self.key] = {"done": self.last, "finished": True, **summary}
+        return self.go(self.last)
 
     def clear(self):
         session.pop(self.key, None)
@@ -76,9 +100,18 @@ class Wizard:
             step -= 1
         return step
 
+    def step(self, view):
+        """Guard a step's view (its step is found from its endpoint): see `requires_step`."""
+        blueprint = self.endpoints[0].split(".", 1)[0]
+        return self.requires_step(self.step_of(f"{blueprint}.{view.__name__}"))(view)
+
     def requires_step(self, step):
         """Guard a view: the earlier steps must be done, with the values this step reads, and the
-        procedure's precondition must still hold; a finished procedure is not replayed."""
+        procedure's precondition must still hold; a finished procedure is not replayed.
+        `step`: a number, or the endpoint of the step whose guard this view shares (e.g. a
+        download of the last step's document)."""
+        if isinstance(step, str):
+            step = self.step_of(step)
 
         def decorator(view):
             @wraps(view)
@@ -110,10 +143,11 @@ class Wizard:
         form = form_class(data=data or None)
         return form, form.validate_on_submit()
 
-    def render(self, template, step, form=None, refusal=None, **context):
-        """The step, full page or htmx fragment; 422 when something was refused."""
-        refused = bool(refusal or (form is not None and form.errors))
+    def render(self, template, form=None, refusal=None, **context):
+        """The request's step, full page or htmx fragment; 422 when something was refused.
+        Templates get the stepper's figures and `previous_url`, the previous step's address."""
+        step = self.here()
         # A finished procedure shows its outcome: « Quitter » has nothing left to abandon there.
-        return render_step(template, status=422 if refused else 200, step=step, steps=self.names,
-                           step_name=self.names[step - 1], form=form, refusal=refusal,
+        return render_form(template, form, refusal, step=step, steps=self.names, step_name=self.names[step - 1],
+                           previous_url=url_for(self.endpoints[step - 2]) if step > 1 else None,
                            finished=bool(self.progress().get("finished")), **context)

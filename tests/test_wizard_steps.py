@@ -212,3 +212,22 @@ def test_each_step_url_from_each_progress_renders_or_redirects(app, name, state,
             continue
         assert response.status_code in (200, 204, 303, 410, 422), response.status_code
         assert followed(client, response).status_code in (200, 204, 410, 422)
+
+
+@pytest.mark.parametrize("path, previous", [
+    ("/opter/verification", "/opter/numero"),
+    ("/opter/identifiants", "/opter/verification"),
+    ("/opter/question", "/opter/identifiants"),
+])
+def test_etape_precedente_leads_to_the_step_before_in_the_wizards_order(app, client, path, previous):
+    """The Wizard gives each step `previous_url` from its own order of steps (no template retypes it)."""
+    walk = Walk(app, client)
+    assert walk.number().status_code == 303
+    if path != "/opter/verification":
+        assert walk.answers().status_code == 303
+    if path == "/opter/question":
+        assert walk.credentials().status_code == 303
+    response = client.get(path)
+    assert response.status_code == 200  # the step was reached
+    links = re.findall(r'<a class="button button--secondary" href="([^"]+)"[^>]*>Etape précédente</a>', page(response))
+    assert links == [previous]

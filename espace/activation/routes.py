@@ -28,7 +28,7 @@ def code():
         # Without JavaScript « Changer l'image » posts the form: keep the code typed.
         form = CodeForm()
         form.captcha.raw_data, form.captcha.data = [], ""
-        return wizard.render("activation/code.html", 1, form, captcha_v=challenge.renew())
+        return wizard.render("activation/code.html", form, captcha_v=challenge.renew())
     form, valid = wizard.form(CodeForm)
     if valid and challenge.passed_by(form):
         try:
@@ -38,16 +38,15 @@ def code():
         else:
             # Shown again at the next step, as the fiche does; never kept in clear, even in the session.
             sealed = encryptor().encrypt(activation.clean_code(form.code.data)).decode("ascii")
-            wizard.start(1, request_id=request.id, sealed_code=sealed)
-            return wizard.go(2)
+            return wizard.complete(request_id=request.id, sealed_code=sealed)
     if form.errors:
         challenge.renew()  # a refused attempt spends its image
-    return wizard.render("activation/code.html", 1, form, captcha_v=challenge.version())
+    return wizard.render("activation/code.html", form, captcha_v=challenge.version())
 
 
 @bp.route("/identifiants", methods=["GET", "POST"])
 @limiter.limit(rate("RATE_CODE"), methods=["POST"], deduct_when=failed)
-@wizard.requires_step(2)
+@wizard.step
 def identifiers():
     """Step 2: the connection address chosen at step « Identifiants » of the option."""
     form, valid = wizard.form(ConnectionEmailForm)
@@ -57,20 +56,19 @@ def identifiers():
         except Refused as refusal:
             form.refuse(refusal)
         else:
-            wizard.finish(space_id=space.id)
-            return wizard.go(3)
-    return wizard.render("activation/identifiers.html", 2, form,
+            return wizard.finish(space_id=space.id)
+    return wizard.render("activation/identifiers.html", form,
                          code=encryptor().decrypt(wizard.progress()["sealed_code"].encode("ascii")))
 
 
 @bp.route("/recapitulatif")
-@wizard.requires_step(3)
+@wizard.step
 def recap():
     """Step 3: date and number, the recap PDF, the way to the services."""
-    return wizard.render("activation/recap.html", 3, space=Space.get_by_id(wizard.progress()["space_id"]))
+    return wizard.render("activation/recap.html", space=Space.get_by_id(wizard.progress()["space_id"]))
 
 
 @bp.route("/recapitulatif.pdf")
-@wizard.requires_step(3)
+@wizard.requires_step("activation.recap")
 def recap_pdf():
     return recap_pdf_response(Space.get_by_id(wizard.progress()["space_id"]))

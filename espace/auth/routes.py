@@ -9,7 +9,7 @@ from ..domain.errors import Refused
 from ..domain.login import CaptchaNeeded, authenticate, signed_in, signed_out
 from ..extensions import failed, hasher, limiter, rate
 from ..mail.messages import send_signin_code
-from ..web import is_fragment_request, pressed, render_step, rotate_session_id, see_other
+from ..web import is_fragment_request, pressed, render_form, rotate_session_id, see_other
 from ..wizard import Wizard
 from . import devices
 from .forms import ConfirmationForm, LoginForm
@@ -53,9 +53,8 @@ def login():
                 challenge.renew()
         else:
             return start_signin(space, safe_return_path(form.suite.data))
-    status = 422 if (form.errors or refusal) else 200
     form.password.raw_data, form.password.data = [], ""
-    return render_step("auth/login.html", status=status, form=form, refusal=refusal,
+    return render_form("auth/login.html", form, refusal,
                        ask_captcha=ask_captcha, captcha_v=challenge.version() if ask_captcha else None)
 
 
@@ -71,7 +70,7 @@ def start_signin(space, suite):
 
 @bp.route("/connexion/code", methods=["GET", "POST"])
 @limiter.limit(rate("RATE_SIGNIN_CODE"), methods=["POST"], deduct_when=failed)
-@wizard.requires_step(2)
+@wizard.step
 def confirm():
     """Step 2: the 6-digit code e-mailed after the password, or « Renvoyer un code »."""
     space = pending_space()
@@ -94,7 +93,7 @@ def confirm():
         else:
             return enter(space, wizard.progress().get("suite"), new_browser=True, remember=form.remember.data)
     progress = wizard.progress()
-    return wizard.render("auth/code.html", 2, form, refusal=refusal, email=space.login_email,
+    return wizard.render("auth/code.html", form, refusal=refusal, email=space.login_email,
                          sent_at=progress.get("sent_at"), problem=progress.get("problem"),
                          can_resend=(len(progress.get("code_ids", [])) <= signin.MAX_RESENDS
                                      and signin.codes_blocked_until(space.id, now()) is None),
@@ -145,9 +144,9 @@ def email_code(space):
     try:
         row = signin.send_code(space, now(), code_key(), send_signin_code, earlier=earlier)
     except Refused as refusal:
-        wizard.advance(1, problem=refusal.message)
+        wizard.keep(problem=refusal.message)
         return False
-    wizard.advance(1, problem=None, code_ids=[*earlier, row.id],
+    wizard.keep(problem=None, code_ids=[*earlier, row.id],
                    sent_at=french_datetime(row.created_at.replace(second=0, microsecond=0)))
     return True
 

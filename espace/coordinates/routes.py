@@ -6,14 +6,14 @@ from ..domain import coordinates
 from ..domain.clock import now
 from ..domain.errors import Refused
 from ..extensions import encryptor, hasher, shared_rate
-from ..web import render_step, see_other
+from ..web import render_form, see_other
 from .forms import CoordinatesForm, TrustQuestionForm
 
 bp = Blueprint("coordinates", __name__, url_prefix="/espace/coordonnees")
 
 
 def page(template, form):
-    return render_step(template, status=422 if form.errors else 200, form=form)
+    return render_form(template, form)
 
 
 @bp.route("/modifier", methods=["GET", "POST"])
@@ -55,5 +55,5 @@ def trust_question():
     # The answer is never sent back; a refused form says so rather than blanking it silently.
     answer_cleared = bool(form.answer.data) and bool(form.errors)
     form.answer.raw_data, form.answer.data = [], ""
-    return render_step("coordinates/trust_question.html", status=422 if form.errors else 200, form=form,
+    return render_form("coordinates/trust_question.html", form,
                        answer_cleared=answer_cleared)

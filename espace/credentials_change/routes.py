@@ -7,7 +7,7 @@ from ..domain.clock import now
 from ..domain.errors import Refused
 from ..extensions import hasher, shared_rate
 from ..mail.messages import send_email_change_code
-from ..web import render_step, see_other
+from ..web import render_form, render_step, see_other
 from ..wizard import Wizard
 from .forms import EmailChangeForm, EmailConfirmForm, PasswordChangeForm
 
@@ -35,9 +35,8 @@ def email():
         except Refused as refusal:
             form.refuse(refusal)
         else:
-            email_wizard.start(1, email=change.email)
-            return email_wizard.go(2)
-    return email_wizard.render("credentials_change/email.html", 1, form,
+            return email_wizard.complete(email=change.email)
+    return email_wizard.render("credentials_change/email.html", form,
                                pending=credentials_change.pending_change(g.space.id, now()))
 
 
@@ -55,21 +54,20 @@ def confirm_email():
             form.refuse(refusal)
         else:
             credentials_changed(space)
-            email_wizard.finish(email=space.login_email)
-            return email_wizard.go(3)
+            return email_wizard.finish(email=space.login_email)
     elif pending is None and not form.errors:
         flash(NOTHING_PENDING, "info")
         return email_wizard.go(1)
-    return email_wizard.render("credentials_change/confirm_email.html", 2, form,
+    return email_wizard.render("credentials_change/confirm_email.html", form,
                                email=pending.email if pending else email_wizard.progress().get("email"))
 
 
 @bp.route("/adresse-electronique/modifiee")
 @login_required
-@email_wizard.requires_step(3)
+@email_wizard.step
 def email_changed():
     """Step 3: the new address is the login address."""
-    return email_wizard.render("credentials_change/email_changed.html", 3, email=g.space.login_email)
+    return email_wizard.render("credentials_change/email_changed.html", email=g.space.login_email)
 
 
 @bp.route("/adresse-electronique/quitter", methods=["POST"])
@@ -99,7 +97,7 @@ def password():
             credentials_changed(space)
             flash("Votre mot de passe a été modifié. " + security.AFTER_PASSWORD_CHANGE, "success")
             return see_other(url_for("space.home"))
-    return render_step("credentials_change/password.html", status=422 if form.errors else 200, form=form)
+    return render_form("credentials_change/password.html", form)
 
 
 @bp.route("/adresse-electronique/annuler", methods=["GET", "POST"])

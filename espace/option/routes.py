@@ -47,14 +47,13 @@ def number():
             form.number.errors.append(refusal.message)
         else:
             # A (new) number starts the identification again.
-            wizard.start(1, number=number, candidate_id=space.id)
-            return wizard.go(2)
-    return wizard.render("option/number.html", 1, form)
+            return wizard.complete(number=number, candidate_id=space.id)
+    return wizard.render("option/number.html", form)
 
 
 @bp.route("/verification", methods=["GET", "POST"])
 @limiter.limit(rate("RATE_ANSWERS"), methods=["POST"], deduct_when=failed)
-@wizard.requires_step(2)
+@wizard.step
 def verification():
     """Step 2: the space's own three trust questions."""
     space = Space.get_by_id(wizard.progress()["candidate_id"])
@@ -67,15 +66,14 @@ def verification():
             refusal = exc.message  # the domain wrote the history's line, if any
         else:
             rotate_session_id()
-            wizard.advance(2, space_id=space.id, email=space.contact_email)
-            return wizard.go(3)
+            return wizard.complete(space_id=space.id, email=space.contact_email)
     form.forget_answers()
-    return wizard.render("option/verification.html", 2, form, refusal=refusal,
+    return wizard.render("option/verification.html", form, refusal=refusal,
                          number=wizard.progress()["number"], questions=identity.questions_of(space))
 
 
 @bp.route("/identifiants", methods=["GET", "POST"])
-@wizard.requires_step(3)
+@wizard.step
 def credentials():
     """Step 3: the connection address and the password, each typed twice."""
     state = wizard.progress()
@@ -86,14 +84,13 @@ def credentials():
         if refusal:
             form.email.errors.append(refusal)
         else:
-            wizard.advance(3, email=normalise_email(form.email.data),
-                           password_hash=hasher().hash(form.password.data))
-            return wizard.go(4)
-    return wizard.render("option/credentials.html", 3, form)
+            return wizard.complete(email=normalise_email(form.email.data),
+                                   password_hash=hasher().hash(form.password.data))
+    return wizard.render("option/credentials.html", form)
 
 
 @bp.route("/question", methods=["GET", "POST"])
-@wizard.requires_step(4)
+@wizard.step
 def question():
     """Step 4: the new trust question; « Valider » stores the request and sends the code."""
     state = wizard.progress()
@@ -110,17 +107,16 @@ def question():
             form.refuse(refusal)
         else:
             space = Space.get_by_id(state["space_id"])
-            wizard.finish(holder=space.formal_name, email=state["email"])
-            return wizard.go(5)
-    return wizard.render("option/question.html", 4, form, email=state["email"])
+            return wizard.finish(holder=space.formal_name, email=state["email"])
+    return wizard.render("option/question.html", form, email=state["email"])
 
 
 @bp.route("/validation", methods=["GET"])
-@wizard.requires_step(5)
+@wizard.step
 def validation():
     """Step 5: the code is on its way."""
     done = wizard.progress()
-    return wizard.render("option/validation.html", 5, holder=done["holder"], email=done["email"])
+    return wizard.render("option/validation.html", holder=done["holder"], email=done["email"])
 
 
 @bp.route("/quitter", methods=["POST"])

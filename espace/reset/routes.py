@@ -47,15 +47,14 @@ def request_link():
     if pressed("changer"):
         form = RequestForm()  # without JavaScript « Changer l'image » posts the form
         form.captcha.raw_data, form.captcha.data = [], ""
-        return wizard.render("reset/request.html", 1, form, captcha_v=challenge.renew())
+        return wizard.render("reset/request.html", form, captcha_v=challenge.renew())
     form, valid = wizard.form(RequestForm)
     if valid and challenge.passed_by(form):
         send_link(form.email.data)
-        wizard.start(1, email=form.email.data.strip())
-        return wizard.go(2)
+        return wizard.complete(email=form.email.data.strip())
     if form.errors:
         challenge.renew()  # a refused attempt spends its image
-    return wizard.render("reset/request.html", 1, form, captcha_v=challenge.version())
+    return wizard.render("reset/request.html", form, captcha_v=challenge.version())
 
 
 def send_link(email):
@@ -66,10 +65,10 @@ def send_link(email):
 
 
 @bp.route("/message-envoye")
-@wizard.requires_step(2)
+@wizard.step
 def sent():
     """Step 2: the one answer, known address or not."""
-    return wizard.render("reset/sent.html", 2, email=wizard.progress()["email"])
+    return wizard.render("reset/sent.html", email=wizard.progress()["email"])
 
 
 @bp.route("/lien")
@@ -86,7 +85,7 @@ def invalid_link(refusal):
 
 @bp.route("/question", methods=["GET", "POST"])
 @limiter.limit(rate("RATE_ANSWERS"), methods=["POST"], deduct_when=failed)
-@wizard.requires_step(3)
+@wizard.step
 def question():
     """Step 3: the space's trust question, under the trust answers' per-space lock."""
     try:
@@ -101,14 +100,13 @@ def question():
             form.refuse(refusal)  # the domain wrote the history's line, if any
         else:
             rotate_session_id()
-            wizard.advance(3)
-            return wizard.go(4)
+            return wizard.complete()
     form.answer.raw_data, form.answer.data = [], ""  # never sent back to the browser
-    return wizard.render("reset/question.html", 3, form, trust_question=space.trust_question)
+    return wizard.render("reset/question.html", form, trust_question=space.trust_question)
 
 
 @bp.route("/nouveau-mot-de-passe", methods=["GET", "POST"])
-@wizard.requires_step(4)
+@wizard.step
 def password():
     """Step 4: the new password twice; then every session of the space ends, and sign in."""
     token_hash = wizard.progress()["token_hash"]
@@ -128,7 +126,7 @@ def password():
             sign_out()
             flash(DONE, "info")
             return see_other(url_for("auth.login"))
-    return wizard.render("reset/password.html", 4, form)
+    return wizard.render("reset/password.html", form)
 
 
 @bp.route("/quitter", methods=["POST"])
