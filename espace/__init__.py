@@ -25,7 +25,8 @@ from .mail import mailer_from_config, sender
 from .models import db
 from .security import cli as security_cli
 from .sessions import VisitorSessions
-from .web import AfterResponse, template_context
+from .after_response import AfterResponse
+from .web import template_context
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

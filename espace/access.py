@@ -16,7 +16,8 @@ from werkzeug.exceptions import HTTPException
 from .domain import security
 from .domain.clock import now
 from .domain.errors import Refused
-from .web import is_fragment_request, rotate_session_id, see_other
+from .sessions import rotate_session_id
+from .web import is_fragment_request, see_other
 
 SESSION_KEY = "open_session"
 SIGN_IN_FIRST = "Connectez-vous pour accéder à votre espace professionnel."

@@ -15,7 +15,7 @@ The captcha keeps its challenge in a cookie of its own (espace/captcha/challenge
 """
 from datetime import timedelta
 
-from flask import request
+from flask import current_app, request, session
 from flask.sessions import SessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -86,3 +86,10 @@ class VisitorSessions(SessionInterface):
                                 secure=app.config["SESSION_COOKIE_SECURE"])
         elif had_notice:
             response.delete_cookie(NOTICE_COOKIE, path="/")
+
+
+def rotate_session_id():
+    """A new session id once the user is identified (no session fixation)."""
+    # regenerate() skips an empty session; a stored session is what could be fixated.
+    session["identified"] = True
+    current_app.session_interface.regenerate(session)

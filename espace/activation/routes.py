@@ -7,7 +7,8 @@ from ..domain.clock import now
 from ..domain.errors import Refused
 from ..extensions import encryptor, failed, limiter, rate
 from ..models import Space
-from ..web import pressed, recap_pdf_response
+from ..recap import recap_pdf_response
+from ..web import pressed
 from ..wizard import Wizard
 from .forms import CodeForm, ConnectionEmailForm
 

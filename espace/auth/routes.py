@@ -9,7 +9,8 @@ from ..domain.errors import Refused
 from ..domain.login import CaptchaNeeded, authenticate, signed_in, signed_out
 from ..extensions import failed, hasher, limiter, rate
 from ..mail.messages import send_signin_code
-from ..web import is_fragment_request, pressed, render_form, rotate_session_id, see_other
+from ..sessions import rotate_session_id
+from ..web import is_fragment_request, pressed, render_form, see_other
 from ..wizard import Wizard
 from . import devices
 from .forms import ConfirmationForm, LoginForm

@@ -3,7 +3,7 @@
 Runs in its own process in production (`flask --app wsgi send-mail`, deploy/systemd/espace-mail.service).
 With MAIL_SENDER=inline (the embedded default) the web process drains the queue itself: composed
 messages at the end of the request that queued them, « Mot de passe oublié » requests once the
-answer has left (web.after_response).
+answer has left (after_response.after_response).
 """
 import logging
 import time

@@ -8,7 +8,8 @@ from ..domain.errors import Refused
 from ..extensions import encryptor, failed, hasher, limiter, rate
 from ..mail.messages import send_activation_code
 from ..models import Space
-from ..web import rotate_session_id, see_other
+from ..sessions import rotate_session_id
+from ..web import see_other
 from ..wizard import Wizard
 from .forms import AnswersForm, CredentialsForm, NumberForm, QuestionForm
 

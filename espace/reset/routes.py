@@ -18,7 +18,9 @@ from ..domain.hashing import sha256_hex
 from ..extensions import encryptor, failed, hasher, limiter, rate
 from ..mail.messages import request_reset_link
 from ..mail.sender import drain_after_response
-from ..web import after_response, pressed, render_step, rotate_session_id, see_other
+from ..after_response import after_response
+from ..sessions import rotate_session_id
+from ..web import pressed, render_step, see_other
 from ..wizard import Wizard
 from .forms import AnswerForm, PasswordForm, RequestForm
 

@@ -3,7 +3,8 @@ from flask import Blueprint, g
 
 from ..access import login_required
 from ..models import Dossier, Service
-from ..web import recap_pdf_response, render_step
+from ..recap import recap_pdf_response
+from ..web import render_step
 
 bp = Blueprint("space", __name__, url_prefix="/espace")
 
