@@ -32,7 +32,7 @@ XDIST = $(if $(filter-out 0 1,$(JOBS)),-n $(JOBS) --dist worksteal,-p no:xdist)
 ## The fast loop: the domain and app tests on the embedded default, on $(JOBS) processes
 ## (neither browser, nor scale-out, nor deploy tests).
 check: setup-dev
-	$(BIN)/python -m pytest $(XDIST) -m "not scale and not browser and not model" --ignore=tests/browser
+	$(BIN)/python -m pytest $(XDIST) -m "not scale and not browser" --ignore=tests/browser
 
 ## Run every test on both shapes: embedded default (SQLite, sessions on disk), then PostgreSQL + Redis.
 test: test-embedded test-scale
@@ -46,7 +46,7 @@ test-embedded: check
 ## Browser tests are left out: they check the pages, which do not depend on the storage.
 test-scale: setup-dev
 	$(BIN)/python bench/servers.py $(TEST_DATABASE_URL) $(TEST_REDIS_URL) -- \
-		$(BIN)/python -m pytest -m "not browser and not sqlite_only and not model"
+		$(BIN)/python -m pytest -m "not browser and not sqlite_only"
 
 ## Mutation testing of espace/domain (setup.cfg [mutmut]); prints the score per module. Results are
 ## kept in mutants/, so a second run only tries what changed. MUTANTS="espace.domain.clock*" tries

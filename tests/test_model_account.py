@@ -22,9 +22,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from model.machine import STATS, AccountMachine
 
-# Written against the rules before the day-to-day trust work (codes per sign-in, the login's captcha,
-# the registry of sessions, credential changes ending pending links): its expectations are not yet
-# brought up to them, so `make test` leaves it out (-m "not model") and `make soak` runs it.
+# Part of `make check` (and of the scale pass, on PostgreSQL + Redis); `make soak` walks it longer.
 pytestmark = pytest.mark.model
 
 STEPS_PER_EXAMPLE = 40

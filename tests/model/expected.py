@@ -4,7 +4,7 @@ Each entry says what the SPEC asks and the code does on the day the machine was 
 rule changes (a mail queue, notifications, pending codes ended by a password change…), change it
 here and the machine follows.
 """
-from espace.domain import login, reset, signin
+from espace.domain import credentials_change, login, reset, signin
 from espace.domain.identity import MAX_ANSWER_FAILURES
 
 # The mails each action sends: (subject before « – espace professionnel », recipient role).
@@ -15,6 +15,7 @@ MAILS = {
     "activated": [("Votre espace est activé", "login")],
     "signin_code": [("Votre code de confirmation de connexion", "login")],
     "signin_new_browser": [("Connexion depuis un nouveau navigateur", "login")],
+    "signin_throttled": [("Tentatives de connexion infructueuses", "login")],
     "reset_link": [("Choisir un nouveau mot de passe", "login")],
     "password_reset": [("Votre mot de passe a été changé", "login")],
     "password_changed": [("Mot de passe modifié", "login")],
@@ -26,18 +27,21 @@ MAILS = {
 }
 
 # Limits and locks (the domain's own constants: the machine counts against them).
-LOGIN_FAILURES = login.MAX_LOGIN_FAILURES       # the next attempt locks the login (and EP 5/EP 3 checks)
+LOGIN_FAILURES = login.MAX_LOGIN_FAILURES       # wrong passwords for an address: then the captcha is asked
+PASSWORD_CHECK_FAILURES = credentials_change.MAX_PASSWORD_CHECK_FAILURES  # EP 5 / EP 3: the next check locks
 ANSWER_FAILURES = MAX_ANSWER_FAILURES           # trust answers (EP 4) and the EP 6 question, one lock
 SIGNIN_CODE_TRIES = signin.MAX_TRIES            # per sign-in code
 SIGNIN_CODES_PER_HOUR = signin.MAX_CODES        # per space (the machine's runs last well under an hour)
+SIGNIN_RESENDS = signin.MAX_RESENDS             # per pending sign-in, after its first code
 RESET_LINKS_PER_HOUR = reset.MAX_LINKS_PER_HOUR  # per space
 
 # What a password change (EP 5) or a reset (EP 6) ends, besides the old password.
 ENDS_OTHER_SESSIONS = True          # every other signed-in browser of the space is signed out
-ENDS_REMEMBERED_BROWSERS = True     # the sign-in code is asked again everywhere
+ENDS_REMEMBERED_BROWSERS = True     # the code is asked again everywhere but the browser that changed it (EP 5)
 ENDS_PENDING_SIGNINS = True         # a browser waiting at the code step starts again
-ENDS_RESET_LINKS = False            # SPEC: « any credential change ends pending links »: not yet in the code
-ENDS_EMAIL_CHANGE = False           # likewise for a pending EP 5 address change
+ENDS_RESET_LINKS = True             # any credential change (password, address; question: links only)
+ENDS_EMAIL_CHANGE = True            # a pending EP 5 address change dies with a new password or address
+ENDS_SIGNIN_CODES = True            # the codes waiting die with a new password or address
 
 # Where each user-facing answer leads (Location of the 303).
 HOME, LOGIN, SPACE = "/", "/connexion", "/espace/"

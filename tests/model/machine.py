@@ -23,7 +23,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from espace import create_app
 from espace.domain.activation import TRUST_QUESTIONS
 from espace.domain.hashing import sha256_hex
-from espace.models import ACCESS_PASSWORD, Device, EmailChange, OutboxMessage, PasswordReset, SigninCode, Space, db
+from espace.domain.login import address_key
+from espace.domain.signin import code_digest
+from espace.models import (ACCESS_PASSWORD, Device, EmailChange, LoginFailure, OutboxMessage, PasswordReset, SigninCode,
+                           Space, db)
 
 from . import expected as X
 
@@ -46,14 +49,11 @@ class Account:
     question: str = ""
     answer: str = ""
     epoch: int = 0              # raised by every password change: ends sessions
-    login_failures: int = 0
+    login_failures: int = 0     # EP 5 / EP 3 current-password checks (the login counts per address)
     login_locked: bool = False
     answer_failures: int = 0
     answers_locked: bool = False
-    codes_sent: int = 0         # sign-in codes this hour
-    code: str = None            # the one live sign-in code
-    code_tries: int = 0
-    old_codes: list = field(default_factory=list)
+    codes_sent: int = 0         # sign-in codes this hour (each browser's sign-in holds its own)
     links_sent: int = 0         # reset links this hour
     links: dict = field(default_factory=dict)   # token -> "pending" | "used" | "superseded"
     requests: list = field(default_factory=list)  # EP 4: dicts code, email, password, question, answer, state
@@ -71,11 +71,12 @@ class Browser:
     """What this browser's session and cookies hold, as the model sees it."""
     space: str = None           # signed in to this account, with `epoch`
     epoch: int = 0
-    signin: tuple = None        # (account, epoch) waiting for its code
+    signin: dict = None         # waiting for its code: who, epoch, codes (oldest first), tries, dead
     option: dict = None         # EP 4 progress: done, email, password (finished: done == 5)
     activation: dict = None     # request (the dict in Account.requests) or finished
     reset: dict = None          # {"done": 1, "email"} or {"done": 2|3, "token"}
-    device: tuple = None        # remembered for (account, epoch)
+    device: str = None          # remembered for this account (a cookie that outlives sessions)
+    seen: set = field(default_factory=set)  # accounts this browser signed in to (no new-browser notice)
 
     def forget_session(self):
         """sign_in / sign_out / an ended session: the whole session goes, the device cookie stays."""
@@ -117,6 +118,9 @@ class AccountMachine(RuleBasedStateMachine):
             "bernard": Account(BERNARD, "password", BERNARD_EMAIL, BERNARD_PASSWORD, "Votre hobby ?", BERNARD_ANSWER),
         }
         self.last_mail = self.mail_count()
+        # The login's count per address (any address, known or not) and the addresses that need the captcha.
+        self.address_failures = Counter()
+        self.captcha = set()
         self.hasher = self.app.extensions["espace.hasher"]
         self.encryptor = self.app.extensions["espace.encryptor"]
         with self.db():
@@ -173,6 +177,8 @@ class AccountMachine(RuleBasedStateMachine):
             f"{response.request.method} {response.request.path}: {response.status_code} (to {where}), "
             f"expected {status}" + (f" to {location}" if location else ""))
         if location is not None:
+            # The login's `suite` (the page to come back to) is the access tests' business, not the model's.
+            where = where.split("?suite=")[0] if location == X.LOGIN and where else where
             assert where == location, f"{response.request.path}: to {where}, expected {location}"
         return response
 
@@ -202,15 +208,15 @@ class AccountMachine(RuleBasedStateMachine):
         """A page behind login_required: a browser not (or no longer) signed in is sent to the login
         page and its whole session is forgotten. Returns the account or None."""
         name = self.valid_space(i)
-        if name is None:
-            self.browsers[i].forget_session()
+        if name is None and self.browsers[i].space is not None:
+            self.browsers[i].forget_session()  # a session that was signed in is cleared (sign_out)
         return name
 
-    def login_attempt(self, account, password):
-        """The per-space login counter (also EP 5 / EP 3 current password): True if accepted."""
+    def password_check(self, account, password):
+        """EP 5 / EP 3's current-password counter, per space: True if accepted."""
         if account.login_locked:
             return False
-        if account.login_failures + 1 > X.LOGIN_FAILURES:
+        if account.login_failures + 1 > X.PASSWORD_CHECK_FAILURES:
             account.login_failures, account.login_locked = 0, True
             return False
         if password == account.password:
@@ -240,20 +246,33 @@ class AccountMachine(RuleBasedStateMachine):
             "lila"].requests) and but != "lila"
 
     def password_changed(self, name, i):
-        """EP 5 or EP 6: the other sessions, remembered browsers and sign-ins waiting end."""
+        """EP 5 (from browser i) or EP 6 (i None): the other sessions, the other remembered browsers,
+        the sign-ins waiting and every pending link and code end."""
         account = self.accounts[name]
         account.epoch += 1
-        account.login_failures, account.login_locked = (0, False) if i is None else (
-            account.login_failures, account.login_locked)
+        if i is None:  # the reset proved the mailbox and the answer: no lock, no captcha left
+            account.login_failures, account.login_locked = 0, False
+            self.address_failures.pop(account.email, None)
+            self.captcha.discard(account.email)
         for k, b in enumerate(self.browsers):
-            if b.device and b.device[0] == name and X.ENDS_REMEMBERED_BROWSERS:
+            if b.device == name and X.ENDS_REMEMBERED_BROWSERS and k != i:
                 b.device = None
+        self.credentials_changed(name)
+
+    def credentials_changed(self, name, links_only=False):
+        """What a new password or address ends (a new question: only the reset links)."""
+        account = self.accounts[name]
         if X.ENDS_RESET_LINKS:
             account.links = {t: ("superseded" if s == "pending" else s) for t, s in account.links.items()}
-
-    def forget_device_if_stale(self, b, name):
-        if b.device and b.device[0] == name and b.device[1] != self.accounts[name].epoch:
-            b.device = None
+        if links_only:
+            return
+        if X.ENDS_EMAIL_CHANGE and account.change:
+            account.dead_changes.append(account.change)
+            account.change = None
+        if X.ENDS_SIGNIN_CODES:
+            for b in self.browsers:
+                if b.signin and b.signin["who"] == name:
+                    b.signin["dead"] = True
 
     # --- EP 4: « Opter pour l'accès sans certificat » ------------------------------------------
 
@@ -313,9 +332,10 @@ class AccountMachine(RuleBasedStateMachine):
         self.expect_mails()
 
     def option_email_refused(self, email):
-        lila = self.accounts["lila"]
+        lila, bernard = self.accounts["lila"], self.accounts["bernard"]
         return self.email_owner(email, "lila") or any(
-            r["state"] == "pending" and r["email"] == email for r in lila.requests)
+            r["state"] == "pending" and r["email"] == email for r in lila.requests) or (
+            bernard.change is not None and bernard.change["email"] == email)  # awaited by another EP 5
 
     @rule(pick=st.integers(0, 99), question=st.sampled_from(TRUST_QUESTIONS[:3]), answer=st.sampled_from(ANSWERS))
     def option_question(self, pick, question, answer):
@@ -421,78 +441,102 @@ class AccountMachine(RuleBasedStateMachine):
         password = account.password if right else "Mauvais2026MotDePasseFaux"
         email = account.email or "lila.rosemonde@orange.fr"
         response = self.send(i, "POST", X.LOGIN, {"email": email, "password": password})
-        if not account.uses_password or not self.login_attempt(account, password):
+        if self.valid_space(i) is not None:  # already signed in: the login leads to the space
+            self.check(response, 303, X.SPACE)
+            return self.done()
+        if not password:  # a certificate space has none: the form refuses, nothing is checked
             self.check(response, 422)
             return self.done()
-        self.forget_device_if_stale(b, who)
-        if b.device == (who, account.epoch):
-            self.check(response, 303, X.SPACE)
-            b.forget_session()
-            b.space, b.epoch = who, account.epoch
+        known = account.uses_password      # the address opens this space
+        trusted = known and b.device == who  # a remembered browser is never asked the captcha
+        if not trusted and email in self.captcha:
+            self.check(response, 422)        # no password checked: nothing counted
             return self.done()
-        self.check(response, 303, X.SIGNIN_CODE)
-        b.signin = (who, account.epoch)
-        self.send_signin_code(who)
+        if known and right:
+            self.address_failures.pop(email, None)
+            self.captcha.discard(email)
+            if trusted:
+                self.check(response, 303, X.SPACE)
+                b.forget_session()
+                b.space, b.epoch = who, account.epoch
+                b.seen.add(who)
+                return self.done()
+            self.check(response, 303, X.SIGNIN_CODE)
+            b.signin = {"who": who, "epoch": account.epoch, "codes": [], "tries": 0, "dead": False}
+            self.send_signin_code(i)
+            return None
+        self.check(response, 422)
+        self.address_failures[email] += 1
+        if self.address_failures[email] < X.LOGIN_FAILURES:
+            return self.done()
+        # The threshold: the captcha from now on (the counter starts again); the holder is told.
+        self.address_failures[email] = 0
+        self.captcha.add(email)
+        self.done(*([("signin_throttled", {"login": account.email})] if known else []))
 
-    def send_signin_code(self, who):
-        """A new code unless the hourly cap is reached; returns whether one went."""
-        account = self.accounts[who]
-        if account.codes_sent >= X.SIGNIN_CODES_PER_HOUR:
+    def send_signin_code(self, i):
+        """A new code for browser i's pending sign-in, unless it had its resends or the space its
+        hourly ceiling; returns whether one went."""
+        pending = self.browsers[i].signin
+        account = self.accounts[pending["who"]]
+        if len(pending["codes"]) > X.SIGNIN_RESENDS or account.codes_sent >= X.SIGNIN_CODES_PER_HOUR:
             self.expect_mails()
             return False
         rows = self.expect_mails(("signin_code", {"login": account.email}))
-        if account.code:
-            account.old_codes.append(account.code)
-        account.code = re.search(r"code de confirmation : (\d{6})", rows[0].text_body).group(1)
-        account.code_tries, account.codes_sent = 0, account.codes_sent + 1
+        pending["codes"].append(re.search(r"code de confirmation : (\d{6})", rows[0].text_body).group(1))
+        pending["tries"], pending["dead"] = 0, False
+        account.codes_sent += 1
         return True
 
     def signin_guard(self, i):
-        """requires_step(2) and the pending space's epoch: None if the code step runs."""
+        """The code step's guard and the pending space's epoch: None if the code step runs."""
         b = self.browsers[i]
         if b.signin is None:
             return X.LOGIN
-        who, epoch = b.signin
-        if epoch != self.accounts[who].epoch and X.ENDS_PENDING_SIGNINS:
+        if b.signin["epoch"] != self.accounts[b.signin["who"]].epoch and X.ENDS_PENDING_SIGNINS:
             b.signin = None
             return X.LOGIN
         return None
 
-    @rule(pick=st.integers(0, 99), which=st.sampled_from(("current", "wrong", "old")), remember=st.booleans())
+    @rule(pick=st.integers(0, 99), which=st.sampled_from(("current", "wrong", "old", "another")),
+          remember=st.booleans())
     def signin_code(self, pick, which, remember):
+        """The code typed: this sign-in's, a replaced one, a wrong one, or another browser's."""
         i = self.choose(pick, lambda k, b: b.signin is not None)
         b = self.browsers[i]
         pending = b.signin
-        account = self.accounts[pending[0]] if pending else None
-        code = "000000"
-        if account and which == "current" and account.code:
-            code = account.code
-        elif account and which == "old" and account.old_codes:
-            code = account.old_codes[-1]
-        if code == (account.code if account else None) and which != "current":
-            code = "000000" if code != "000000" else "111111"
+        codes = pending["codes"] if pending else []
+        current = codes[-1] if codes else None
+        others = [o.signin["codes"][-1] for k, o in enumerate(self.browsers) if k != i and o.signin and o.signin["codes"]]
+        code = {"current": current, "old": codes[-2] if len(codes) > 1 else None,
+                "another": others[0] if others else None}.get(which) or "000000"
+        if which != "current" and code == current:
+            code = "000000" if current != "000000" else "111111"
         data = {"code": code, **({"remember": "y"} if remember else {})}
         response = self.send(i, "POST", X.SIGNIN_CODE, data)
         redirect = self.signin_guard(i)
         if redirect:
             self.check(response, 303, redirect)
             return self.done()
-        if account.code is None or account.code_tries >= X.SIGNIN_CODE_TRIES:
-            self.check(response, 422)  # no live code: dead, nothing counted
+        if current is None or code in codes[:-1]:
+            self.check(response, 422)  # no code yet, or a replaced one: said, nothing counted
             return self.done()
-        account.code_tries += 1
-        if code != account.code:
+        if pending["dead"] or pending["tries"] >= X.SIGNIN_CODE_TRIES:
+            self.check(response, 422)  # the code can no longer be used: nothing counted
+            return self.done()
+        pending["tries"] += 1
+        if code != current:
             self.check(response, 422)
             return self.done()
         self.check(response, 303, X.SPACE)
-        account.old_codes.append(account.code)
-        account.code = None
-        who = pending[0]
+        who, account = pending["who"], self.accounts[pending["who"]]
         b.forget_session()
         b.space, b.epoch = who, account.epoch
         if remember:
-            b.device = (who, account.epoch)
-        self.expect_mails(("signin_new_browser", {"login": account.email}))
+            b.device = who
+        first_time_here = who not in b.seen
+        b.seen.add(who)
+        self.done(*([("signin_new_browser", {"login": account.email})] if first_time_here else []))
 
     @rule(pick=st.integers(0, 99))
     def signin_resend(self, pick):
@@ -502,7 +546,7 @@ class AccountMachine(RuleBasedStateMachine):
         if redirect:
             self.check(response, 303, redirect)
             return self.done()
-        if self.send_signin_code(self.browsers[i].signin[0]):
+        if self.send_signin_code(i):
             self.check(response, 303, X.SIGNIN_CODE)
         else:
             self.check(response, 422)
@@ -661,7 +705,7 @@ class AccountMachine(RuleBasedStateMachine):
             self.check(response, 303, X.LOGIN)
             return self.done()
         account = self.accounts[name]
-        if not self.login_attempt(account, current) or password == account.password:
+        if not self.password_check(account, current) or password == account.password:
             self.check(response, 422)
             return self.done()
         self.check(response, 303, X.SPACE)
@@ -682,7 +726,7 @@ class AccountMachine(RuleBasedStateMachine):
             self.check(response, 303, X.LOGIN)
             return self.done()
         account = self.accounts[name]
-        if not self.login_attempt(account, current) or self.email_change_refused(name, email):
+        if not self.password_check(account, current) or self.email_change_refused(name, email):
             self.check(response, 422)
             return self.done()
         self.check(response, 303, X.EMAIL_CHANGE[1])
@@ -723,6 +767,7 @@ class AccountMachine(RuleBasedStateMachine):
         old, account.email = account.email, change["email"]
         account.dead_changes.append(change)
         account.change = None
+        self.credentials_changed(name)
         self.expect_mails(("email_changed", {"old": old, "login": account.email}))
 
     @rule(pick=st.integers(0, 99))
@@ -769,11 +814,12 @@ class AccountMachine(RuleBasedStateMachine):
             self.check(response, 303, X.LOGIN)
             return self.done()
         account = self.accounts[name]
-        if not self.login_attempt(account, current):
+        if not self.password_check(account, current):
             self.check(response, 422)
             return self.done()
         self.check(response, 303, X.COORDINATES)
         account.question, account.answer = question, answer
+        self.credentials_changed(name, links_only=True)
         self.expect_mails(("trust_question_changed", {"login": account.email}))
 
     # --- whole journeys: the deep states, reached often (each step is a rule above too) ---------
@@ -783,6 +829,17 @@ class AccountMachine(RuleBasedStateMachine):
         self.signin_password(i, who, True)
         if self.browsers[i].signin is not None:
             self.signin_code(self.pick_of(i), "current", remember)
+
+    @rule(i=st.integers(0, BROWSERS - 1), k=st.integers(1, BROWSERS - 1), who=st.sampled_from(("lila", "bernard")),
+          password=st.sampled_from(PASSWORDS))
+    def journey_password_changed_on_another_browser(self, i, k, who, password):
+        """Two browsers of one holder (one remembered); a new password on the first ends the other's session
+        and forgets it."""
+        k = (i + k) % BROWSERS
+        self.journey_sign_in(i, who, False)
+        self.journey_sign_in(k, who, True)
+        if self.valid_space(i) == who:
+            self.change_password(self.pick_of(i), True, password)
 
     @staticmethod
     def pick_of(i):
@@ -807,8 +864,10 @@ class AccountMachine(RuleBasedStateMachine):
         if isinstance(self.browsers[i].activation, dict):
             self.activation_email(self.pick_of(i), True)
 
-    @rule(i=st.integers(0, BROWSERS - 1), who=st.sampled_from(("lila", "bernard")))
-    def journey_reset(self, i, who):
+    @rule(i=st.integers(0, BROWSERS - 1), who=st.sampled_from(("lila", "bernard")),
+          password=st.sampled_from((None,) + PASSWORDS))
+    def journey_reset(self, i, who, password):
+        """The whole « Mot de passe oublié », to the new password unless `password` is None."""
         self.reset_request(i, who)
         account = self.accounts[who]
         live = [t for t, state in account.links.items() if state == "pending"]
@@ -817,6 +876,8 @@ class AccountMachine(RuleBasedStateMachine):
             self.browsers[i].reset = {"done": 2, "token": live[0], "account": who}
             self.expect_mails()
             self.reset_answer(self.pick_of(i), True)
+            if password and self.browsers[i].reset and self.browsers[i].reset["done"] == 3:
+                self.reset_password(self.pick_of(i), password)
 
     # --- invariants: the database holds what the model says ------------------------------------
 
@@ -854,13 +915,17 @@ class AccountMachine(RuleBasedStateMachine):
         assert (space.login_locked_until is not None) == account.login_locked, (name, "login lock")
         assert space.failed_answer_count == account.answer_failures, (name, "answers", space.failed_answer_count)
         assert (space.answers_locked_until is not None) == account.answers_locked, (name, "answers lock")
-        codes = list(SigninCode.select().where(SigninCode.space == space.id))
+        codes = {c.code_hash: c for c in SigninCode.select().where(SigninCode.space == space.id)}
         assert len(codes) == account.codes_sent, (name, "sign-in codes", len(codes))
-        live = [c for c in codes if c.state == "pending"]
-        if account.code is None:
-            assert not live or all(c.tries >= X.SIGNIN_CODE_TRIES for c in live), (name, "a live code")
-        else:
-            assert len(live) == 1 and live[0].tries == account.code_tries, (name, "code tries")
+        for b in self.browsers:  # each pending sign-in: its current code live (or ended), the replaced ones dead
+            if not (b.signin and b.signin["who"] == name and b.signin["codes"]):
+                continue
+            *replaced, current = [codes[code_digest(c, self.app.secret_key)] for c in b.signin["codes"]]
+            assert all(r.state != "pending" for r in replaced), (name, "a replaced code is live")
+            if b.signin["dead"] or b.signin["epoch"] != account.epoch:
+                assert current.state != "pending", (name, "an ended code is live")
+            else:
+                assert (current.state, current.tries) == ("pending", b.signin["tries"]), (name, "code tries")
 
     def used_and_superseded_links_and_codes_are_dead(self, name, account, space):
         states = {r.token_hash: r.state for r in PasswordReset.select().where(PasswordReset.space == space.id)}
@@ -871,17 +936,35 @@ class AccountMachine(RuleBasedStateMachine):
             assert changes[sha256_hex(account.change["code"])] == "pending", (name, "EP 5 code")
         for dead in account.dead_changes:
             assert changes[sha256_hex(dead["code"])] != "pending", (name, "EP 5 dead code live")
-        remembered = {b.device for b in self.browsers if b.device and b.device[0] == name}
-        live = Device.select().where((Device.space == space.id) & (Device.session_epoch == space.session_epoch))
-        assert live.count() >= len(remembered), (name, "remembered browsers")
+        remembered = [b for b in self.browsers if b.device == name]
+        assert Device.select().where(Device.space == space.id).count() >= len(remembered), (name, "remembered")
+
+    @invariant()
+    def the_login_counts_each_address_exactly(self):
+        """Wrong passwords per address (known or not), and which addresses need the captcha."""
+        with self.db():
+            rows = {r.address_hash: r for r in LoginFailure.select()}
+        tracked = set(self.address_failures) | self.captcha
+        for email in tracked:
+            row = rows.get(address_key(email))
+            assert (row.failures if row else 0) == self.address_failures.get(email, 0), (email, "login failures")
+            assert (row is not None and row.captcha_until is not None) == (email in self.captcha), (email, "captcha")
+        for key in set(rows) - {address_key(email) for email in tracked}:
+            assert rows[key].failures == 0 and rows[key].captcha_until is None, "an address counted unseen"
 
     @invariant()
     def signed_in_browsers_see_only_their_space(self):
+        """Every browser that signed in: its own space while its session holds, else the login (a
+        session ended elsewhere, e.g. by a password change, is over at its next request)."""
         for i in range(BROWSERS):
-            name = self.valid_space(i)
-            if name is None:
+            if self.browsers[i].space is None:
                 continue
+            name = self.valid_space(i)
             response = self.send(i, "GET", X.SPACE)
+            if name is None:
+                self.check(response, 303, X.LOGIN)
+                self.browsers[i].forget_session()
+                continue
             self.check(response, 200)
             page = response.get_data(as_text=True)
             assert self.accounts[name].number in page and self.other(name).number not in page
