@@ -101,6 +101,20 @@ def test_a_strangers_hundred_failures_never_lock_out_the_holder(dbc):
     assert space.subscriber_number == BERNARD
 
 
+def test_a_remembered_browser_signing_in_leaves_the_strangers_captcha_in_place(dbc):
+    """Found by the three-day browser walk: the holder's remembered office signing in wiped the
+    address's counter, so the stranger beside him had ten fresh guesses without the captcha."""
+    hasher = Hasher(4)
+    for _ in range(MAX_LOGIN_FAILURES):
+        fail("toto321@toto.toto", hasher)
+    until = captcha_needed_until("toto321@toto.toto", NOW)
+    assert until == NOW + CAPTCHA_PERIOD
+    authenticate("toto321@toto.toto", BERNARD_PASSWORD, hasher, NOW, remembered=lambda s: s.id == space_id())
+    assert captcha_needed_until("toto321@toto.toto", NOW) == until
+    with pytest.raises(CaptchaNeeded):
+        authenticate("toto321@toto.toto", "Devine2026Devine2026", hasher, NOW)
+
+
 def test_another_browser_of_the_holder_gets_in_with_the_captcha_after_a_hundred_failures(dbc):
     hasher = Hasher(4)
     for _ in range(100):

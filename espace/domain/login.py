@@ -108,7 +108,10 @@ def authenticate(email, password, hasher, now, remembered=lambda space: False, c
         hasher.waste_time()
         raise CaptchaNeeded(needed)
     if space is not None and hasher.check(password or "", space.password_hash):
-        forget_failures(email)
+        if not trusted_browser:
+            # Past the captcha (or before any): the holder proved the address. A remembered
+            # browser proves nothing of the guesses elsewhere: the stranger's count stays.
+            forget_failures(email)
         return space
     if space is None:
         hasher.waste_time()

@@ -453,8 +453,9 @@ class AccountMachine(RuleBasedStateMachine):
             self.check(response, 422)        # no password checked: nothing counted
             return self.done()
         if known and right:
-            self.address_failures.pop(email, None)
-            self.captcha.discard(email)
+            if not trusted:  # a remembered browser leaves the count of guesses made elsewhere
+                self.address_failures.pop(email, None)
+                self.captcha.discard(email)
             if trusted:
                 self.check(response, 303, X.SPACE)
                 b.forget_session()
