@@ -297,6 +297,21 @@ def holder_closes_other_sessions(space_id, now, current):
                  others_closed_text(sign_out_everywhere_else(space_id, now, current).sessions))
 
 
+# The assistance's actions (`flask … sessions`): the holder is told of them as of their own.
+def assistance_ends_everything(space_id, now):
+    return _told("all_sessions_closed_by_assistance", space_id, now, all_ended_text(end_all(space_id, now)))
+
+
+def assistance_ends(space_id, public_id, now):
+    """Close the session or forget the remembered browser of that public id."""
+    kind, row = find_for_operator(space_id, public_id, now)
+    if kind == "session":
+        end_session(space_id, public_id, now, ASSISTANCE)
+        return _told("session_closed_by_assistance", space_id, now, session_closed_text(row))
+    forget_device(space_id, public_id)
+    return _told("browser_forgotten_by_assistance", space_id, now, browser_forgotten_text(row))
+
+
 def _told(kind, space_id, now, what):
     emit(kind, space_id, now, what=what)
     return what

@@ -55,6 +55,10 @@ NOTICES = {
     "browser_forgotten": Notice("Navigateur oublié", "{what}"),
     "session_closed": Notice("Session fermée", "{what}"),
     "other_sessions_closed": Notice("Déconnexion de tous les autres appareils", "{what}"),
+    # The assistance acted at the holder's request: if it was not asked, the assistance answers.
+    **{kind: Notice("Action de l'assistance sur votre espace", "{what}", advice="assistance")
+       for kind in ("session_closed_by_assistance", "browser_forgotten_by_assistance",
+                    "all_sessions_closed_by_assistance")},
     "coordinates_changed": Notice(
         "Coordonnées modifiées",
         "Le téléphone ou l'adresse professionnelle de votre espace ont été modifiés."),

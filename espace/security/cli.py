@@ -1,16 +1,14 @@
 """`flask --app wsgi sessions NUMERO`: the assistance lists and ends a space's sessions and browsers.
 
-Thin over espace/domain/security.py, the functions « Sécurité de mon espace » uses; the holder's
-« Historique » and mailbox are told, as when they act themselves.
+Thin over espace/domain/security.py: the domain function of each action tells the holder's
+« Historique » and mailbox (its event), as when they act themselves.
 """
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from ..domain import history, operations, security
 from ..domain.clock import now
 from ..domain.errors import Refused
-from ..mail.messages import notify
 from ..models import db
 
 
@@ -50,27 +48,14 @@ def sessions_command(number, target, everything):
         with db.connection_context():
             space = operations.space_of(number)
             if everything:
-                ended = security.end_all(space.id, moment)
-                told = security.all_ended_text(ended)
-                history.record(space.id, "all_sessions_closed_by_assistance", moment)
+                told = security.assistance_ends_everything(space.id, moment)
             elif target:
-                kind, row = security.find_for_operator(space.id, target, moment)
-                if kind == "session":
-                    security.end_session(space.id, target, moment, security.ASSISTANCE)
-                    told = security.session_closed_text(row)
-                else:
-                    security.forget_device(space.id, target)
-                    told = security.browser_forgotten_text(row)
-                history.record(space.id, f"{'session_closed' if kind == 'session' else 'browser_forgotten'}"
-                                         "_by_assistance", moment)
+                told = security.assistance_ends(space.id, target, moment)
             else:
                 _list(space, moment)
                 return
     except Refused as refusal:
         _fail(refusal.message)
-    # A request context of its own (the e-mail's links need a URL base); it closes its connection.
-    with current_app.test_request_context():
-        notify(space, "Action de l'assistance sur votre espace", told)
     click.echo(told)
 
 
