@@ -41,6 +41,11 @@ class Expiring(BaseModel):
         """Still waiting for its holder: pending and within its time."""
         return self.state == PENDING and self.expires_at > now
 
+    @classmethod
+    def supersede_pending(cls, space_id):
+        """A newer one replaces them: every pending row of the space stops working. Returns how many."""
+        return cls.update(state=SUPERSEDED).where((cls.space == space_id) & (cls.state == PENDING)).execute()
+
     def claim(self, now):
         """Spend it, once. The conditional update is the lock: of two simultaneous submissions
         exactly one sees a pending, unexpired row to change. Returns whether this call spent it."""

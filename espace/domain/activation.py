@@ -10,7 +10,6 @@ from ..models import (
     ACCESS_PASSWORD,
     EXPIRED,
     PENDING,
-    SUPERSEDED,
     ActivationRequest,
     EmailChange,
     LegacyTrustAnswer,
@@ -107,9 +106,7 @@ def request_activation(space_id, email, password_hash, question, answer, encrypt
             if refusal:
                 raise Refused(refusal, "email")
             # A new address for the same space replaces its earlier request.
-            ActivationRequest.update(state=SUPERSEDED).where(
-                (ActivationRequest.space == space_id) & (ActivationRequest.state == PENDING)
-            ).execute()
+            ActivationRequest.supersede_pending(space_id)
             request = ActivationRequest.create(
                 space=space_id,
                 email=email,

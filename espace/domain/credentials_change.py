@@ -124,8 +124,7 @@ def request_email_change(space_id, email, password, hasher, now, send):
             refusal = email_change_refusal(space, email, now)
             if refusal:
                 raise Refused(refusal, "email")
-            EmailChange.update(state=SUPERSEDED).where(
-                (EmailChange.space == space_id) & (EmailChange.state == PENDING)).execute()
+            EmailChange.supersede_pending(space_id)
             change = EmailChange.create(space=space_id, email=email, code_hash=sha256_hex(code),
                                         cancel_token_hash=sha256_hex(cancel_token),
                                         state=PENDING, created_at=now, expires_at=now + CHANGE_VALIDITY)

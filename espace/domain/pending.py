@@ -6,7 +6,7 @@ each was sent under the old credentials (e.g. a reset link to the old address).
 
 And the one refusal of a code or link that cannot be used any more (`check_usable`).
 """
-from ..models import PENDING, SUPERSEDED, USED, EmailChange, PasswordReset, SigninCode
+from ..models import USED, EmailChange, PasswordReset, SigninCode
 from .errors import Refused
 
 ENDED_BY_A_CREDENTIAL_CHANGE = (PasswordReset, SigninCode, EmailChange)
@@ -14,8 +14,7 @@ ENDED_BY_A_CREDENTIAL_CHANGE = (PasswordReset, SigninCode, EmailChange)
 
 def end_pending(space_id, kinds=ENDED_BY_A_CREDENTIAL_CHANGE):
     """Supersede them all (or only those of `kinds`). Returns how many."""
-    return sum(model.update(state=SUPERSEDED).where((model.space == space_id) & (model.state == PENDING)).execute()
-               for model in kinds)
+    return sum(model.supersede_pending(space_id) for model in kinds)
 
 
 def check_usable(row, now, used_message, expired_message, field="code"):

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from peewee import IntegrityError
 
-from ..models import PENDING, SUPERSEDED, PasswordReset, Space, db
+from ..models import PENDING, PasswordReset, Space, db
 from . import security
 from .credentials import SAME_PASSWORD, new_password_problem, normalise_email  # noqa: F401
 from .errors import Refused
@@ -67,9 +67,7 @@ def request_link(email, now, send):
     try:
         with db.atomic() as transaction:
             # A write first: concurrent requests queue here instead of counting a stale snapshot.
-            PasswordReset.update(state=SUPERSEDED).where(
-                (PasswordReset.space == space.id) & (PasswordReset.state == PENDING)
-            ).execute()
+            PasswordReset.supersede_pending(space.id)
             if links_sent_within_the_hour(space.id, now) >= MAX_LINKS_PER_HOUR:
                 transaction.rollback()  # the older link stays valid
                 return None

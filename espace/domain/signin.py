@@ -50,7 +50,7 @@ CODE_REPLACED = (
     "Cet essai n'a pas été compté."
 )
 TOO_MANY_CODES = (
-    f"Trop de codes de confirmation ont été envoyés pour cet espace en moins d'une heure : "
+    "Trop de codes de confirmation ont été envoyés pour cet espace en moins d'une heure : "
     "vous pourrez vous connecter de nouveau {when} (heure de Paris)."
 )
 TOO_MANY_RESENDS = (

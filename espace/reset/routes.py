@@ -119,7 +119,7 @@ def password():
     form, valid = wizard.form(PasswordForm)
     if valid:
         try:
-            space = reset.complete_reset(token_hash, form.password.data, hasher(), now())
+            reset.complete_reset(token_hash, form.password.data, hasher(), now())
         except Refused as refusal:
             if refusal.field is None:
                 return invalid_link(refusal)  # used or superseded meanwhile
