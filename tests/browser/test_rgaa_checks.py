@@ -535,7 +535,8 @@ def test_the_site_map_lists_every_public_page_and_procedure_entry(tour):
     for name in ("Accueil", "Fiches focus sur les téléprocédures", "Aide et assistance", "Déclaration d'accessibilité",
                  "Opter pour l'accès avec une adresse électronique et un mot de passe",
                  "Activez votre espace professionnel", "Connexion à mon espace professionnel", "Mot de passe oublié",
-                 "Gérer vos coordonnées", "Changer d'adresse électronique", "Changer de mot de passe", "Historique"):
+                 "Gérer vos coordonnées", "Changer d'adresse électronique", "Changer de mot de passe", "Historique",
+                 "Sécurité de mon espace"):
         assert name in record["frenchText"], name
 
 
