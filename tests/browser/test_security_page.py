@@ -16,7 +16,8 @@ pytestmark = pytest.mark.browser
 BERNARD = "toto321@toto.toto"
 TITLE = f"Sécurité de mon espace – {SITE}"
 # Each row's button: its visible text, then the row it acts on, for screen readers (WCAG 2.5.3).
-FERMER = re.compile(r"^Fermer la session .+, ouverte le \d\d/\d\d/\d{4} à \d\dh\d\d$")
+# (No « / » in these patterns: Playwright's selector would end the pattern there.)
+FERMER = re.compile(r"^Fermer la session .+, ouverte le \d\d.\d\d.\d{4} à \d\dh\d\d$")
 SE_DECONNECTER = re.compile(r"^Se déconnecter de cette session : HeadlessChrome sur Linux, ouverte le ")
 OUBLIER = re.compile(r"^Oublier ce navigateur : .+, mémorisé le ")
 
