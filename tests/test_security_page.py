@@ -114,7 +114,8 @@ def test_it_lists_remembered_browsers_and_open_sessions_this_one_marked(app):
     assert "198.51.100.x" in page and "203.0.113.x" in page and "198.51.100.20" not in page
     assert re.search(r"Firefox sur Windows <span class=\"tag\">cette session</span>", page)
     # One « Fermer » (the other session), « Se déconnecter » for this one, one « Oublier ».
-    assert sorted(visible for visible, _, _ in row_buttons(page)) == ["Fermer", "Oublier ce navigateur", "Se déconnecter"]
+    visible = sorted(visible for visible, _, _ in row_buttons(page))
+    assert visible == ["Fermer", "Oublier ce navigateur", "Se déconnecter"]
     assert "Me déconnecter de tous les autres appareils" in page
     (current,) = [s.public_id for s in rows(app, OpenSession) if s.browser == "Firefox"]
     assert public_ids(page, "session") == [s.public_id for s in rows(app, OpenSession) if s.browser != "Firefox"]
