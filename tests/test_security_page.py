@@ -87,8 +87,8 @@ def row_buttons(page_text):
         (inner,) = re.findall(r"<button[^>]*>(.*?)</button>", item, flags=re.S)
         visible = words(re.sub(r'<span class="sr-only">.*?</span>', "", inner, flags=re.S))
         heading = words(re.sub(r'<span class="tag">.*?</span>', "", re.search(r"<h3.*?</h3>", item, flags=re.S)[0]))
-        day, time = re.search(r"<dd>(.*?)</dd>", item, flags=re.S)[1], None
-        found.append((visible, words(inner).replace(" ,", ","), (heading, words(day))))
+        since = words(re.search(r"<dd>(.*?)</dd>", item, flags=re.S)[1])  # « Mémorisé le » or « Ouverte le »
+        found.append((visible, words(inner), (heading, since)))
     return found
 
 
