@@ -79,3 +79,14 @@ def test_the_icon_is_served_where_it_is_linked_and_where_browsers_look_for_it(cl
         with client.get(url) as response:
             assert response.status_code == 200, url
             assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+
+
+def test_the_site_map_links_every_page_of_the_space(client):
+    """RGAA 12.3: the « Plan du site » leads to each page of the space too (they ask to sign in first)."""
+    page = plain(client.get("/plan-du-site"))
+    section = page.split("<h2>Mon espace professionnel (après connexion)</h2>")[1]
+    for href, name in [("/espace/", "Mon espace professionnel"), ("/espace/coordonnees", "Gérer vos coordonnées"),
+                       ("/espace/adresse-electronique", "Changer d'adresse électronique"),
+                       ("/espace/mot-de-passe", "Changer de mot de passe"), ("/espace/historique", "Historique"),
+                       ("/espace/securite/", "Sécurité de mon espace")]:
+        assert f'<a href="{href}">{name}</a>' in section, name

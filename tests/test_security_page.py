@@ -75,6 +75,23 @@ def public_ids(page_text, field):
     return re.findall(rf'name="{field}" value="([\w-]+)"', page_text)
 
 
+def words(fragment):
+    return " ".join(re.sub(r"<[^>]+>", " ", fragment).split())
+
+
+def row_buttons(page_text):
+    """Each row's button: (its visible text, its accessible name, the row's heading and first date),
+    the accessible name being all its text, the sr-only part included."""
+    found = []
+    for item in re.findall(r'<li class="security-item.*?</li>', page_text, flags=re.S):
+        (inner,) = re.findall(r"<button[^>]*>(.*?)</button>", item, flags=re.S)
+        visible = words(re.sub(r'<span class="sr-only">.*?</span>', "", inner, flags=re.S))
+        heading = words(re.sub(r'<span class="tag">.*?</span>', "", re.search(r"<h3.*?</h3>", item, flags=re.S)[0]))
+        since = words(re.search(r"<dd>(.*?)</dd>", item, flags=re.S)[1])  # « Mémorisé le » or « Ouverte le »
+        found.append((visible, words(inner), (heading, since)))
+    return found
+
+
 # --- the page -------------------------------------------------------------------------
 
 
@@ -93,17 +110,37 @@ def test_it_lists_remembered_browsers_and_open_sessions_this_one_marked(app):
     here = browser(app, FIREFOX)
     page = text(here.get(PAGE))
     assert "Navigateurs mémorisés" in page and "Sessions ouvertes" in page
-    assert page.count("Mobile Safari sur iOS") == 2  # its remembered browser and its session
+    assert page.count("Mobile Safari sur iOS</h3>") == 2  # its remembered browser and its session
     assert "198.51.100.x" in page and "203.0.113.x" in page and "198.51.100.20" not in page
     assert re.search(r"Firefox sur Windows <span class=\"tag\">cette session</span>", page)
     # One « Fermer » (the other session), « Se déconnecter » for this one, one « Oublier ».
-    assert page.count(">Fermer</button>") == 1 and page.count(">Oublier ce navigateur</button>") == 1
-    assert "Se déconnecter</button>" in page and "Me déconnecter de tous les autres appareils" in page
+    visible = sorted(visible for visible, _, _ in row_buttons(page))
+    assert visible == ["Fermer", "Oublier ce navigateur", "Se déconnecter"]
+    assert "Me déconnecter de tous les autres appareils" in page
     (current,) = [s.public_id for s in rows(app, OpenSession) if s.browser == "Firefox"]
     assert public_ids(page, "session") == [s.public_id for s in rows(app, OpenSession) if s.browser != "Firefox"]
     assert current not in public_ids(page, "session")
     # Plain forms, each with its token: nothing needs JavaScript.
     assert page.count('method="post"') == page.count('name="csrf_token"') >= 4
+
+
+def test_each_button_names_the_row_it_acts_on(app):
+    """WCAG 2.5.3, RGAA 11.9: « Oublier ce navigateur », « Fermer » and « Se déconnecter » keep their
+    visible text, and their accessible name goes on with the row they act on (the browser and the
+    moment it was remembered or the session opened), so that a list of buttons read alone tells
+    them apart."""
+    browser(app, SAFARI, remember=True, address="198.51.100.20")
+    page = text(browser(app, FIREFOX).get(PAGE))
+    buttons = row_buttons(page)
+    assert len(buttons) == 3
+    safari, firefox = "Mobile Safari sur iOS", "Firefox sur Windows"
+    starts = {"Oublier ce navigateur": f"Oublier ce navigateur : {safari}, mémorisé le ",
+              "Fermer": f"Fermer la session {safari}, ouverte le ",
+              "Se déconnecter": f"Se déconnecter de cette session : {firefox}, ouverte le "}
+    for visible, name, (heading, since) in buttons:
+        assert name.startswith(starts[visible]), name
+        assert heading in name and name.endswith(since), (name, heading, since)
+    assert len({name for _, name, _ in buttons}) == 3
 
 
 def test_no_secret_in_the_page(app):
@@ -285,7 +322,8 @@ def test_a_password_change_keeps_this_browser_forgets_the_others_and_says_so(app
     (kept,) = rows(app, Device)
     assert kept.id == [s for s in rows(app, OpenSession) if s.ended_at is None][0].device_id
     page = text(here.get(PAGE))
-    assert page.count(">Oublier ce navigateur</button>") == 1 and "ce navigateur</span>" in page
+    assert [visible for visible, _, _ in row_buttons(page)].count("Oublier ce navigateur") == 1
+    assert "ce navigateur</span>" in page
     assert security.AFTER_PASSWORD_CHANGE in mail_about(app, "Mot de passe modifié").text_body
 
 

@@ -25,7 +25,7 @@ from espace.models import db
 from .conftest import AXE_OPTIONS, LiveServer, _context, describe
 from test_html_validity import HTMX_ATTRIBUTE, validate
 
-from .journey import EMAIL, Mouse, activation_code, signin_code
+from .journey import EMAIL, Mouse, activation_code, sign_in, signin_code
 from .test_credentials_change import confirmation_code
 from .test_reset import reset_link
 
@@ -41,6 +41,7 @@ PAGES = {p["id"]: p for p in SAMPLE}
 ARIA = HERE / "aria"
 UPDATE_ARIA = os.environ.get("RGAA_ARIA_UPDATE") == "1"
 SITE = " – Espace professionnel"
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
 NEW_EMAIL = "lila.nouvelle@example.fr"
 NEW_PASSWORD = "Longchamp2026Rosemonde"
 RESET_PASSWORD = "Douasbin2026RougetBarbet"
@@ -303,7 +304,7 @@ def walk(tour, page, person, extra):
 
 
 def account_pages(tour, page, person):
-    """EP 3, « Historique » and EP 5, signed in as Lila."""
+    """EP 3, « Historique », « Sécurité de mon espace » and EP 5, signed in as Lila."""
     person.follow("Gérer vos coordonnées")
     tour("coordonnees", "page")
     person.follow("Modifier le téléphone ou l'adresse professionnelle")
@@ -330,6 +331,8 @@ def account_pages(tour, page, person):
 
     page.goto("/espace/historique")
     tour("historique", "page")
+
+    security_page(tour, page, person)
 
     page.goto("/espace/adresse-electronique")
     tour("adresse-electronique", "vide")
@@ -359,6 +362,22 @@ def account_pages(tour, page, person):
     person.press("Valider")
     expect(page).to_have_url(re.compile(r"/espace/$"))
     tour("mot-de-passe", "succes")
+
+
+def security_page(tour, page, person):
+    """« Sécurité de mon espace » with two sessions and a remembered browser (Lila signed in on another
+    browser too, remembered there), then after « Fermer » on that other session, with its notice."""
+    site = re.match(r"https?://[^/]+", page.url)[0]
+    other = page.context.browser.new_context(base_url=site, locale="fr-FR", user_agent=FIREFOX)
+    other.set_default_timeout(5000)
+    sign_in(other.new_page(), EMAIL, PASSWORD, remember=True)
+    page.goto("/espace/securite/")
+    expect(page.get_by_role("main").get_by_role("button", name=re.compile("^Fermer la session Firefox"))).to_have_count(1)
+    tour("securite", "page")
+    person.press(re.compile("^Fermer la session Firefox sur Windows"))
+    expect(page.locator("#notices")).to_contain_text("a été fermée")
+    tour("securite", "succes")
+    other.close()
 
 
 @pytest.fixture(scope="module", params=["js", "nojs"])
@@ -535,7 +554,8 @@ def test_the_site_map_lists_every_public_page_and_procedure_entry(tour):
     for name in ("Accueil", "Fiches focus sur les téléprocédures", "Aide et assistance", "Déclaration d'accessibilité",
                  "Opter pour l'accès avec une adresse électronique et un mot de passe",
                  "Activez votre espace professionnel", "Connexion à mon espace professionnel", "Mot de passe oublié",
-                 "Gérer vos coordonnées", "Changer d'adresse électronique", "Changer de mot de passe", "Historique"):
+                 "Gérer vos coordonnées", "Changer d'adresse électronique", "Changer de mot de passe", "Historique",
+                 "Sécurité de mon espace"):
         assert name in record["frenchText"], name
 
 

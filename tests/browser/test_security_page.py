@@ -15,6 +15,11 @@ pytestmark = pytest.mark.browser
 
 BERNARD = "toto321@toto.toto"
 TITLE = f"Sécurité de mon espace – {SITE}"
+# Each row's button: its visible text, then the row it acts on, for screen readers (WCAG 2.5.3).
+# (No « / » in these patterns: Playwright's selector would end the pattern there.)
+FERMER = re.compile(r"^Fermer la session .+, ouverte le \d\d.\d\d.\d{4} à \d\dh\d\d$")
+SE_DECONNECTER = re.compile(r"^Se déconnecter de cette session : HeadlessChrome sur Linux, ouverte le ")
+OUBLIER = re.compile(r"^Oublier ce navigateur : .+, mémorisé le ")
 
 
 def other_browser(browser, live, remember=False):
@@ -43,22 +48,22 @@ def test_forget_a_browser_close_a_session_close_the_others(request, browser, liv
     expect(page).to_have_title(TITLE)
     main = page.get_by_role("main")
     expect(main.get_by_role("heading", name=re.compile(r"^HeadlessChrome sur Linux cette session$"))).to_be_visible()
-    expect(main.get_by_role("button", name="Fermer", exact=True)).to_have_count(1)
-    expect(main.get_by_role("button", name="Se déconnecter", exact=True)).to_have_count(1)
+    expect(main.get_by_role("button", name=FERMER)).to_have_count(1)
+    expect(main.get_by_role("button", name=SE_DECONNECTER)).to_have_count(1)
     note = page.locator(".session-timer__note")
     expect(note).to_have_text("Par sécurité, votre session prend fin après 30 minutes sans activité.")
     expect(page.locator("#session-warning")).to_be_hidden()
     audit("page")
 
-    person.press("Fermer")
+    person.press(FERMER)
     expect(page).to_have_title(TITLE)
     expect(page.locator("#notices")).to_contain_text("a été fermée")
-    expect(main.get_by_role("button", name="Fermer", exact=True)).to_have_count(0)
+    expect(main.get_by_role("button", name=FERMER)).to_have_count(0)
     audit("session-fermee")
     assert signed_out(remembered)
     expect(remembered.get_by_role("main")).to_contain_text("Votre session a été fermée depuis la page")
 
-    person.press("Oublier ce navigateur")
+    person.press(OUBLIER)
     expect(page.locator("#notices")).to_contain_text("a été oublié")
     expect(main).to_contain_text("Aucun navigateur n'est mémorisé pour votre espace.")
     audit("navigateur-oublie")
@@ -69,7 +74,7 @@ def test_forget_a_browser_close_a_session_close_the_others(request, browser, liv
 
     third = other_browser(browser, live)
     page.reload()
-    expect(main.get_by_role("button", name="Fermer", exact=True)).to_have_count(2)
+    expect(main.get_by_role("button", name=FERMER)).to_have_count(2)
     person.press("Me déconnecter de tous les autres appareils")
     expect(page.locator("#notices")).to_contain_text("2 autres sessions ont été fermées")
     audit("autres-fermees")
