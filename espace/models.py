@@ -238,7 +238,7 @@ class Device(BaseModel):
 
 
 class MailJob(BaseModel):
-    """A message waiting for the sender (espace/mail/queue.py), or a « Mot de passe oublié » request
+    """A message waiting for the sender (espace/domain/mail_queue.py), or a « Mot de passe oublié » request
     whose look-up the sender makes. The payload (text and HTML with their codes and links, or the
     address typed) is encrypted with ENCRYPTION_KEYS; a row is deleted once sent."""
 

@@ -14,7 +14,8 @@ import time_machine
 from conftest import BERNARD_EMAIL, BERNARD_PASSWORD, CAPTCHA, LILA, Walk, signin_code_in
 from espace.domain.clock import now
 from espace.domain.errors import DeliveryFailed
-from espace.mail import MailError, queue, sender
+from espace.domain import mail_queue as queue
+from espace.mail import MailError, sender
 from espace.mail.messages import deliver
 from espace.mail import Message
 from espace.models import ALL_MODELS, Event, MailJob, OutboxMessage, PasswordReset, Space, db

@@ -153,7 +153,7 @@ def test_login_counters_go_once_their_window_and_captcha_are_over(app, runner):
 
 
 def test_failed_mail_is_kept_30_days_for_the_operator(app, runner):
-    from espace.mail import queue
+    from espace.domain import mail_queue as queue
     from espace.models import MailJob
 
     def job(state, last_try):

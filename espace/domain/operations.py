@@ -13,7 +13,7 @@ from ..models import (ACCESS_CERTIFICATE, ACCESS_PASSWORD, EXPIRED, PENDING, USE
 from . import activation, credentials_change, history, login, reset, security, signin
 from .credentials_change import PASSWORD_CHECK_THROTTLE
 from .errors import Refused
-from ..mail import queue as mail_queue
+from . import mail_queue
 from .identity import ANSWER_THROTTLE, NUMBER_DIGITS, clean_number, is_valid_number
 
 # A finished activation request (used, replaced or expired) holds a password hash and an

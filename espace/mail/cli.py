@@ -6,7 +6,8 @@ from flask.cli import with_appcontext
 
 from ..domain.clock import now, to_paris
 from ..models import db
-from . import queue, sender
+from ..domain import mail_queue as queue
+from . import sender
 
 
 def register(app):

@@ -1,6 +1,6 @@
 """The messages the app sends, in French, text + HTML, and the functions that send them.
 
-Every `send_*` and `notify` puts the composed message in the mail queue (espace/mail/queue.py),
+Every `send_*` and `notify` puts the composed message in the mail queue (espace/domain/mail_queue.py),
 in the transaction of the change it reports; a sender hands it to the relay later, never in the
 request. Every link is built from PUBLIC_URL, never from the request (issue 14).
 """
@@ -13,7 +13,8 @@ from ..domain import assistance
 from ..domain.clock import now, to_paris
 from ..domain.history import truncate_client
 from ..extensions import encryptor
-from . import Message, queue
+from ..domain import mail_queue as queue
+from . import Message
 from .notices import NOTICES
 
 QUEUED = "espace_mail_queued"

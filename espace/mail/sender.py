@@ -16,7 +16,8 @@ from ..domain.clock import now
 from ..domain.errors import DeliveryFailed
 from ..extensions import encryptor, mailer
 from ..models import db
-from . import Message, queue
+from ..domain import mail_queue as queue
+from . import Message
 from .messages import QUEUED, send_reset_link
 
 log = logging.getLogger("espace.mail")
