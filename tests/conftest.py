@@ -409,3 +409,14 @@ def login_email(app):
     """Bernard's current sign-in address."""
     with app.app_context(), db.connection_context():
         return Space.get(Space.last_name == "DOUASBIN").login_email
+
+
+@pytest.fixture
+def told():
+    """The domain's events emitted during the test (espace/domain/events.py), in order."""
+    from espace.domain.events import space_event
+
+    events = []
+    space_event.connect(events.append, weak=False)
+    yield events
+    space_event.disconnect(events.append)

@@ -355,3 +355,47 @@ def test_purge_forgets_what_can_no_longer_be_confirmed(dbc):
     assert cc.purge_expired(NOW + timedelta(hours=24) - timedelta(seconds=1)) == 0
     assert cc.purge_expired(NOW + timedelta(hours=24)) == 1
     assert EmailChange.select().count() == 0
+
+
+# --- the notice's single-use cancel link ----------------------------------------------
+
+
+def cancel_token(told):
+    (event,) = [e for e in told if e.kind == "email_change_requested"]
+    return event.details["cancel_token"]
+
+
+def test_the_cancel_link_cancels_the_change_once_and_is_told(dbc, told):
+    change, code = request()
+    token = cancel_token(told)
+    assert EmailChange.get_by_id(change.id).cancel_token_hash == sha256_hex(token)  # only its hash is kept
+    assert cc.cancel_by_link(token, NOW + timedelta(hours=1)) == bernard().id
+    stored = EmailChange.get_by_id(change.id)
+    assert stored.state == SUPERSEDED and stored.cancel_token_hash is None
+    assert [(e.kind, e.space_id) for e in told][-1] == ("email_change_cancelled", bernard().id)
+    with pytest.raises(Refused) as refused:
+        cc.cancel_by_link(token, NOW + timedelta(hours=1))
+    assert refused.value.message == cc.CANCEL_LINK_DEAD
+    with pytest.raises(Refused):
+        cc.confirm_email_change(bernard().id, code, NOW + timedelta(hours=1))
+    assert bernard().login_email == "toto321@toto.toto"
+
+
+@pytest.mark.parametrize("token", ["", None, "inconnu"])
+def test_an_unknown_cancel_link_cancels_nothing(dbc, told, token):
+    change, _ = request()
+    with pytest.raises(Refused, match="n'est plus valable"):
+        cc.cancel_by_link(token, NOW)
+    assert EmailChange.get_by_id(change.id).state == PENDING
+
+
+def test_the_cancel_link_dies_with_the_change(dbc, told):
+    change, code = request()
+    token = cancel_token(told)
+    with pytest.raises(Refused):
+        cc.cancel_by_link(token, NOW + cc.CHANGE_VALIDITY)  # its 24 hours are over
+    assert EmailChange.get_by_id(change.id).state == PENDING
+    cc.confirm_email_change(bernard().id, code, NOW)
+    with pytest.raises(Refused):
+        cc.cancel_by_link(token, NOW)  # confirmed: nothing left to cancel
+    assert EmailChange.get_by_id(change.id).state == USED

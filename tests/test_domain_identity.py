@@ -275,3 +275,36 @@ def test_the_messages_count_the_attempts_left_then_say_when_to_retry(lila):
 def test_two_answers_are_not_enough(lila):
     with pytest.raises(Refused):
         verify_trust_answers(lila, ["Laurence", "Rugby"], Hasher(4), NOW)
+
+
+def test_starting_the_procedure_finds_the_space_and_tells_its_history(dbc, told):
+    from espace.domain.identity import start_conversion
+
+    space = start_conversion(LILA, NOW)
+    assert space.subscriber_number == LILA
+    assert [(e.kind, e.space_id, e.at) for e in told] == [("procedure_started", space.id, NOW)]
+    for number in ("20990010000000", BERNARD):
+        with pytest.raises(Refused):
+            start_conversion(number, NOW)
+    assert len(told) == 1  # a refused number has no space to tell
+
+
+def test_the_precondition_of_each_step_is_read_again(lila):
+    from espace.domain.identity import ALREADY_PASSWORD, NUMBER_UNKNOWN, conversion_refusal
+
+    assert conversion_refusal(lila.id) is None
+    assert conversion_refusal(Space.by_number(BERNARD).id) == ALREADY_PASSWORD
+    assert conversion_refusal(10 ** 9) == NUMBER_UNKNOWN
+
+
+def test_the_questions_are_asked_in_their_order(lila):
+    from espace.domain.identity import questions_of
+
+    positions = {a.question: a.position for a in LegacyTrustAnswer.select().where(LegacyTrustAnswer.space == lila.id)}
+    asked = questions_of(lila)
+    assert len(asked) == 3 and [positions[q] for q in asked] == sorted(positions.values())
+    # Stored in another order, still asked by position.
+    mine = LegacyTrustAnswer.space == lila.id
+    LegacyTrustAnswer.update(position=LegacyTrustAnswer.position + 10).where(mine).execute()  # (space, position) is unique
+    LegacyTrustAnswer.update(position=14 - LegacyTrustAnswer.position).where(mine).execute()
+    assert questions_of(Space.by_number(LILA)) == list(reversed(asked))

@@ -217,3 +217,26 @@ def test_no_view_nor_operator_command_writes_the_history_or_sends_a_notice_itsel
     for view in views:
         found = re.findall(r"\b(?:history\.record|notify_event|notify)\(|(?<![\w.])journal\(", view.read_text())
         assert not found, f"{view}: {found}"
+
+
+def test_a_sign_in_and_a_sign_out_are_told_once_each(dbc, told):
+    from espace.domain.login import signed_in, signed_out
+
+    signed_in(space_id(), NOW, new_browser=True)
+    signed_in(space_id(), NOW, new_browser=False)
+    signed_out(space_id(), NOW)
+    assert [(e.kind, e.space_id, e.at, e.details) for e in told] == [
+        ("signin", space_id(), NOW, {"new_browser": True}), ("signin", space_id(), NOW, {"new_browser": False}),
+        ("signout", space_id(), NOW, {})]
+
+
+def test_unlock_forgets_the_failures_of_the_spaces_address_only(dbc):
+    from espace.domain.login import unlock
+
+    hasher = Hasher(4)
+    for _ in range(MAX_LOGIN_FAILURES):
+        fail("toto321@toto.toto", hasher)
+    fail("inconnu@example.fr", hasher)
+    assert unlock(Space.by_number(BERNARD)) == 1
+    assert captcha_needed_until("toto321@toto.toto", NOW) is None and LoginFailure.select().count() == 1
+    assert unlock(Space.by_number("20101670101919")) == 0  # a certificate space has no login address

@@ -281,3 +281,69 @@ def test_sign_out_everywhere_else_with_nothing_else_open_says_so(bernard):
         security.sign_out_everywhere_else(bernard.id, T0, here)
     assert refused.value.message == security.NO_OTHER_SESSION
     assert row(here).ended_at is None
+
+
+# --- the holder's and the assistance's actions: each told once, with the sentence shown ---
+
+
+def test_the_holder_forgets_a_browser_and_is_told_which(bernard, told):
+    signin.remember_device(bernard, T0, FIREFOX)
+    said = security.holder_forgets_browser(bernard.id, Device.get().public_id, T0)
+    assert said == ("Le navigateur mémorisé « Firefox sur Windows » a été oublié : le code de confirmation "
+                    "sera demandé à sa prochaine connexion.")
+    assert Device.select().count() == 0
+    assert [(e.kind, e.space_id, e.at, e.details) for e in told] == [("browser_forgotten", bernard.id, T0, {"what": said})]
+
+
+def test_the_holder_closes_another_session_not_this_one(bernard, told):
+    here, there = opened(bernard), opened(bernard, agent=SAFARI)
+    with pytest.raises(Refused):
+        security.holder_closes_session(bernard.id, here, T0, current=here)
+    assert told == []
+    said = security.holder_closes_session(bernard.id, there, T0, current=here)
+    assert said == ("La session ouverte sur « Mobile Safari sur iOS » a été fermée : ce navigateur devra se "
+                    "connecter de nouveau.")
+    assert row(there).end_reason == security.CLOSED and row(here).ended_at is None
+    assert [(e.kind, e.details["what"]) for e in told] == [("session_closed", said)]
+
+
+@pytest.mark.parametrize("others, said", [
+    (1, "1 autre session a été fermée : seule celle-ci reste ouverte. Votre mot de passe et vos navigateurs "
+        "mémorisés n'ont pas changé."),
+    (2, "2 autres sessions ont été fermées : seule celle-ci reste ouverte. Votre mot de passe et vos navigateurs "
+        "mémorisés n'ont pas changé."),
+])
+def test_the_holder_closes_every_other_session(bernard, told, others, said):
+    here = opened(bernard)
+    for _ in range(others):
+        opened(bernard)
+    assert security.holder_closes_other_sessions(bernard.id, T0, here) == said
+    assert [s.public_id for s in security.open_sessions(bernard.id, T0)] == [here]
+    assert [(e.kind, e.space_id, e.details) for e in told] == [("other_sessions_closed", bernard.id, {"what": said})]
+
+
+def test_the_assistance_closes_a_session_or_forgets_a_browser(bernard, lila, told):
+    session = opened(bernard, agent=SAFARI)
+    signin.remember_device(bernard, T0, FIREFOX)
+    device = Device.get()
+    with pytest.raises(Refused, match="Aucune session"):
+        security.assistance_ends(lila.id, session, T0)
+    said = security.assistance_ends(bernard.id, session, T0)
+    assert said == security.session_closed_text(row(session)) and "Mobile Safari sur iOS" in said
+    assert row(session).end_reason == security.ASSISTANCE
+    forgot = security.assistance_ends(bernard.id, device.public_id, T0)
+    assert "Firefox sur Windows" in forgot and Device.select().count() == 0
+    assert [(e.kind, e.space_id, e.details["what"]) for e in told] == [
+        ("session_closed_by_assistance", bernard.id, said), ("browser_forgotten_by_assistance", bernard.id, forgot)]
+
+
+def test_the_assistance_ends_everything(bernard, lila, told):
+    opened(bernard), opened(bernard)
+    hers = opened(lila)
+    signin.remember_device(bernard, T0)
+    said = security.assistance_ends_everything(bernard.id, T0)
+    assert said == ("L'assistance a fermé toutes les sessions de votre espace (2) et oublié tous ses navigateurs "
+                    "mémorisés (1).")
+    assert security.open_sessions(bernard.id, T0) == [] and row(hers).ended_at is None
+    assert [(e.kind, e.space_id, e.at, e.details) for e in told] == [
+        ("all_sessions_closed_by_assistance", bernard.id, T0, {"what": said})]

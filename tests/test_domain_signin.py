@@ -391,3 +391,10 @@ def test_seal_dies_after_six_months():
         assert signin.DeviceSeal(KEY).open(value) == "device-id"
     with time_machine.travel(T0 + timedelta(days=183, seconds=2), tick=False):
         assert signin.DeviceSeal(KEY).open(value) is None
+
+
+def test_a_pending_sign_in_belongs_to_its_space_while_the_password_is_unchanged(dbc):
+    space = Space.by_number(BERNARD)
+    assert signin.space_of_pending_signin(space.id, space.session_epoch).id == space.id
+    assert signin.space_of_pending_signin(space.id, space.session_epoch - 1) is None  # the password changed since
+    assert signin.space_of_pending_signin(10 ** 9, 0) is None

@@ -167,12 +167,6 @@ def confirm(space_id, code_ids, code, now, key):
     return Space.get_by_id(space_id)
 
 
-def end_pending_codes(space_id):
-    """Every sign-in code of the space still waiting dies (a credential changed)."""
-    return (SigninCode.update(state=SUPERSEDED)
-            .where((SigninCode.space == space_id) & (SigninCode.state == PENDING)).execute())
-
-
 def clear_code_block(space_id, now):
     """The assistance lifts the ceiling, if reached: the codes of the window stop counting.
     Returns how many were forgotten (0: there was no block)."""
