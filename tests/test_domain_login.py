@@ -240,3 +240,33 @@ def test_unlock_forgets_the_failures_of_the_spaces_address_only(dbc):
     assert unlock(Space.by_number(BERNARD)) == 1
     assert captcha_needed_until("toto321@toto.toto", NOW) is None and LoginFailure.select().count() == 1
     assert unlock(Space.by_number("20101670101919")) == 0  # a certificate space has no login address
+
+
+def test_failures_counted_while_in_their_window_or_while_the_captcha_is_asked(dbc):
+    from espace.domain.login import failures_counted
+
+    hasher = Hasher(4)
+    assert not failures_counted("toto321@toto.toto", NOW)
+    fail("toto321@toto.toto", hasher)
+    assert failures_counted("toto321@toto.toto", NOW)
+    assert failures_counted("toto321@toto.toto", NOW + LOGIN_WINDOW - timedelta(seconds=1))
+    assert not failures_counted("toto321@toto.toto", NOW + LOGIN_WINDOW)
+    assert not failures_counted("inconnu@example.fr", NOW)  # another address counts apart
+    for _ in range(MAX_LOGIN_FAILURES - 1):
+        fail("toto321@toto.toto", hasher)
+    # The crossing empties the counter; the captcha period alone keeps it counted.
+    assert LoginFailure.get().failures == 0
+    assert failures_counted("toto321@toto.toto", NOW + CAPTCHA_PERIOD - timedelta(seconds=1))
+    assert not failures_counted("toto321@toto.toto", NOW + CAPTCHA_PERIOD)
+
+
+def test_a_failure_after_the_window_starts_a_new_one(dbc):
+    hasher = Hasher(4)
+    for _ in range(MAX_LOGIN_FAILURES - 1):
+        fail("toto321@toto.toto", hasher)
+    later = NOW + LOGIN_WINDOW
+    assert fail("toto321@toto.toto", hasher, later).message == LOGIN_FAILED  # not the tenth: a new window
+    row = LoginFailure.get()
+    assert (row.failures, row.window_start, row.captcha_until) == (1, later, None)
+    fail("toto321@toto.toto", hasher, later + LOGIN_WINDOW - timedelta(seconds=1))
+    assert LoginFailure.get().failures == 2

@@ -347,3 +347,48 @@ def test_the_assistance_ends_everything(bernard, lila, told):
     assert security.open_sessions(bernard.id, T0) == [] and row(hers).ended_at is None
     assert [(e.kind, e.space_id, e.at, e.details) for e in told] == [
         ("all_sessions_closed_by_assistance", bernard.id, T0, {"what": said})]
+
+
+# --- what the login page says to an ended session --------------------------------------
+
+
+@pytest.mark.parametrize("reason, message", [
+    (security.IDLE, "Votre session a pris fin après 30 minutes d'inactivité. Connectez-vous pour reprendre là où "
+                    "vous étiez."),
+    (security.TOO_LONG, "Votre session a pris fin : elle était ouverte depuis 12 heures. Connectez-vous pour "
+                        "reprendre là où vous étiez."),
+    (security.PASSWORD_CHANGED, "Votre session a pris fin : le mot de passe de cet espace a été changé. "
+                                "Connectez-vous avec le nouveau mot de passe."),
+    (security.PASSWORD_RESET, "Votre session a pris fin : le mot de passe de cet espace a été changé. "
+                              "Connectez-vous avec le nouveau mot de passe."),
+    (security.CLOSED, "Votre session a été fermée depuis la page « Sécurité de mon espace » d'un autre appareil. "
+                      "Connectez-vous de nouveau si c'est bien vous."),
+    (security.OTHERS_CLOSED, "Votre session a été fermée depuis la page « Sécurité de mon espace » d'un autre "
+                             "appareil. Connectez-vous de nouveau si c'est bien vous."),
+    (security.ASSISTANCE, "Votre session a été fermée par l'assistance. Connectez-vous de nouveau."),
+    (security.SIGNED_OUT, "Votre session a pris fin. Connectez-vous de nouveau."),
+    (None, "Votre session a pris fin. Connectez-vous de nouveau."),
+])
+def test_the_login_page_says_why_the_session_ended(reason, message):
+    assert security.ended_message(reason) == message
+
+
+def test_the_idle_message_follows_the_configured_limit():
+    assert security.ended_message(security.IDLE, timedelta(minutes=1)).startswith(
+        "Votre session a pris fin après 1 minute d'inactivité.")
+
+
+@pytest.mark.parametrize("agent, described", [
+    (FIREFOX, ("Firefox", "Windows")),
+    ("curl/8.5.0", ("curl", "")),
+    ("Mozilla/5.0 (compatible; MSIE 9.0; Windows NT 6.1)", ("IE", "Windows")),
+    ("", ("", "")),
+    (None, ("", "")),
+])
+def test_describe_agent_gives_the_browser_and_the_system_apart(agent, described):
+    assert security.describe_agent(agent) == described
+
+
+def test_describe_agent_keeps_60_characters_of_each():
+    browser, system = security.describe_agent("Mozilla/5.0 (X11; Linux x86_64) " + "B" * 70 + "/1.0")
+    assert len(browser) <= 60 and len(system) <= 60
