@@ -12,7 +12,8 @@ import time_machine
 from conftest import BERNARD_PASSWORD, CAPTCHA
 from playwright.sync_api import expect
 
-from .journey import Keyboard, Mouse, labelled, newest_mail, signin_code
+from .conftest import _context
+from .journey import Keyboard, Mouse, newest_mail, signin_code
 from .test_accessibility import Audit
 
 pytestmark = pytest.mark.browser
@@ -29,9 +30,7 @@ WRONG = "incorrect"
 
 def workstation(browser, live, user_agent=None, javascript=True):
     options = {"user_agent": user_agent} if user_agent else {}
-    context = browser.new_context(base_url=live.url, locale="fr-FR", java_script_enabled=javascript, **options)
-    context.set_default_timeout(5000)
-    return context.new_page()
+    return _context(browser, live, java_script_enabled=javascript, **options).new_page()
 
 
 def activate(person, locator):
