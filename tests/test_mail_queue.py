@@ -297,3 +297,27 @@ def test_the_reset_request_waits_for_the_sender(worker_app):
         assert PasswordReset.select().count() == 0  # no look-up in the request
     send_mail(worker_app)
     assert len(outbox(worker_app)) == 1
+
+
+def test_the_outbox_shows_what_still_waits_in_the_queue(worker_app):
+    """A developer (and a browser test) looking for a message the sender has not handed over yet
+    sees it waiting, not an older one taken for it; its text stays out of the page."""
+    from conftest import text
+
+    client = worker_app.test_client()
+    assert "En attente d'envoi" not in text(client.get("/outbox/"))
+    walk = Walk(worker_app, worker_app.test_client())
+    for response in (walk.number(LILA), walk.answers(), walk.credentials(), walk.question()):
+        assert response.status_code == 303
+    ask(worker_app, UNKNOWN)
+    page = client.get("/outbox/").get_data(as_text=True)
+    waiting = page[page.index('id="waiting"'):page.index("Messages envoyés")]
+    assert "lila.pro@example.fr" in waiting and "Votre code d&#39;activation" in waiting
+    assert "Demande « Mot de passe oublié »" in waiting and UNKNOWN not in page
+    assert waiting.count('class="pending"') == 2 and "code d&#39;activation : " not in page
+    assert "<a href=\"/outbox/" not in waiting  # nothing to open until it is sent
+    worker_app.extensions["espace.mailer"] = Relay(MailError("550 refusé", permanent=True))
+    send_mail(worker_app)
+    page = client.get("/outbox/").get_data(as_text=True)
+    assert "Demande « Mot de passe oublié »" not in page  # looked up: nobody to write to
+    assert page.count('class="failed"') == 1 and "En échec définitif – 1 tentative(s), dernière erreur : 550 refusé" in page

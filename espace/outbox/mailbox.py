@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 
 from ..domain.credentials import normalise_email
 from ..mail import Message, SmtpMailer
+from ..domain import mail_queue
 from ..models import OutboxMessage
 
 URL = re.compile(r"https?://[^\s<>\"'«»]+")
@@ -20,6 +21,13 @@ def messages(to=None):
     if to and to.strip():
         query = query.where(OutboxMessage.recipient == normalise_email(to))
     return query
+
+
+def waiting():
+    """What the mail queue still holds (a sender has not handed it over yet), pending first:
+    where a message is when it is not in the box yet. Its text stays encrypted; only who, what
+    and how it goes are shown."""
+    return mail_queue.waiting()
 
 
 def find(message_id):

@@ -21,7 +21,8 @@ HTML_CSP = (f"sandbox {SANDBOX}; default-src 'none'; style-src 'unsafe-inline'; 
 def index():
     """Newest first; « Destinataire » filters by recipient."""
     to = request.args.get("to", "").strip()
-    return render_template("outbox/index.html", messages=mailbox.messages(to), to=to)
+    return render_template("outbox/index.html", messages=mailbox.messages(to), to=to, waiting=mailbox.waiting(),
+                           reset_kind=mailbox.mail_queue.RESET, failed_state=mailbox.mail_queue.FAILED)
 
 
 @bp.route("/vider", methods=["POST"])

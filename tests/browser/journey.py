@@ -27,12 +27,16 @@ def labelled(page, label):
 def newest_mail(context, subject):
     """The text of the newest e-mail whose subject matches, read in the development outbox in a tab
     of its own. Where mail leaves through the queue (MAIL_SENDER=worker, the production shape), the
-    sender delivers it a moment after the answer: look again, as a person would, for up to 10 s."""
+    sender delivers it a moment after the answer: while the outbox still shows a message of that
+    subject (or a « Mot de passe oublié » request) waiting to be sent, look again, as a person
+    would, for up to 10 s — an older message of the same subject is not the one just asked for."""
     mailbox = context.new_page()
     mailbox.goto("/outbox/")
-    link = mailbox.get_by_role("link", name=re.compile(subject)).first
+    pattern = re.compile(subject)
+    link = mailbox.get_by_role("link", name=pattern).first
+    waiting = mailbox.locator("#waiting tr.pending").filter(has_text=re.compile(subject + "|Mot de passe oublié"))
     for _ in range(40):
-        if link.count():
+        if link.count() and not waiting.count():
             break
         mailbox.wait_for_timeout(250)
         mailbox.reload()
