@@ -117,6 +117,9 @@ def cpu_of(headers):
 
 # --- 1. pages and steps ----------------------------------------------------------------------
 
+BARE_FORM = "GET bare Flask-WTF form page (2 fields, CSRF, cookie session)"
+
+
 class Rows:
     def __init__(self):
         self.samples = {}  # label -> ([espace seconds], [bare seconds], note)
@@ -127,11 +130,17 @@ class Rows:
         entry[1].append(bare)
 
     def table(self, title):
-        lines = [f"\n### {title}\n", "| request | espace req/s | bare page req/s | ratio | |",
-                 "| --- | --- | --- | --- | --- |"]
+        """req/s of each request and of the bare page measured beside it, their ratio, and the
+        ratio to the bare Flask-WTF form page (the stack's floor for a page with a form)."""
+        form = self.samples.get(BARE_FORM)
+        form_rate = 1 / statistics.median(form[0]) if form else None
+        lines = [f"\n### {title}\n",
+                 "| request | espace req/s | bare page req/s | ratio | ratio to the bare form page | |",
+                 "| --- | --- | --- | --- | --- | --- |"]
         for label, (espace, bare, note) in self.samples.items():
             e, b = 1 / statistics.median(espace), 1 / statistics.median(bare)
-            lines.append(f"| {label} | {e:.0f} | {b:.0f} | {e / b:.2f} | {note} |")
+            to_form = f"{e / form_rate:.2f}" if form_rate else ""
+            lines.append(f"| {label} | {e:.0f} | {b:.0f} | {e / b:.2f} | {to_form} | {note} |")
         return "\n".join(lines)
 
 
@@ -146,8 +155,9 @@ def pages_and_steps(url, database_url, procedures, n):
     rows = Rows()
     visitor, bare = Plain(url), Plain(url)
     for _ in range(min(20, n)):  # warm-up: templates compiled, fonts loaded
-        for path in ("/", "/opter/numero", "/connexion", "/activation/", "/__bare__/"):
+        for path in ("/", "/opter/numero", "/connexion", "/activation/", "/__bare__/", "/__bare_form__/"):
             visitor.request("GET", path)
+    alternate(rows, BARE_FORM, visitor, bare, "GET", "/__bare_form__/", n=n)
     for path in ("/", "/fiches", "/fiches/ep4", "/aide", "/accessibilite", "/connexion", "/opter/numero"):
         alternate(rows, f"GET `{path}` (visitor)", visitor, bare, "GET", path, n=n)
     # A browser: the page first (a session and its token where the app gives one), then the form.

@@ -7,7 +7,9 @@ import time
 
 import bcrypt
 from flask import Flask, jsonify, render_template
+from flask_wtf import CSRFProtect, FlaskForm
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from wtforms import PasswordField, StringField
 
 from espace import create_app
 
@@ -36,6 +38,24 @@ def page():
     return render_template("page.html", title="Page nue", links=LINKS, items=ITEMS)
 
 
+# The stack's own floor for a page with a form: Flask-WTF (CSRF token in Flask's cookie session),
+# two WTForms fields, nothing of the app (no server-side session, headers, log, database).
+# An app of its own, so that the bare page keeps none of its hooks.
+bare_form = Flask("bare_form", template_folder=bare.template_folder)
+bare_form.config.update(SECRET_KEY="bench-bare-form")
+CSRFProtect(bare_form)
+
+
+class BareForm(FlaskForm):
+    email = StringField("Adresse électronique")
+    password = PasswordField("Mot de passe")
+
+
+@bare_form.route("/")
+def form():
+    return render_template("form.html", title="Formulaire nu", links=LINKS, form=BareForm())
+
+
 @bare.route("/counters")
 def counters():
     return jsonify(cpu=time.process_time(), bcrypt=BCRYPT_OPERATIONS[0], pid=os.getpid())
@@ -57,4 +77,4 @@ class CpuTime:
         return self.app(environ, start)
 
 
-app = CpuTime(DispatcherMiddleware(create_app(), {"/__bare__": bare}))
+app = CpuTime(DispatcherMiddleware(create_app(), {"/__bare__": bare, "/__bare_form__": bare_form}))

@@ -26,7 +26,7 @@ from .models import db
 from .security import cli as security_cli
 from .sessions import VisitorSessions
 from .after_response import AfterResponse
-from .web import template_context
+from .web import remembered_url_for, template_context
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -194,6 +194,11 @@ def register_blueprints(app):
         app.register_blueprint(outbox_bp)
 
 
+SECURITY_HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
+                    ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY"),
+                    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+
+
 def register_hooks(app):
     app.add_template_filter(french_date)
     app.add_template_filter(display_phone, "phone")
@@ -211,20 +216,21 @@ def register_hooks(app):
             abort(400)
 
     app.context_processor(template_context)
+    app.jinja_env.globals["url_for"] = remembered_url_for(app)
 
     @app.after_request
     def _security_headers(response):
         h = response.headers
-        h.setdefault("Content-Security-Policy", CSP)
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if request.is_secure:
-            h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        if request.endpoint and request.endpoint.split(".")[0] in PRIVATE_BLUEPRINTS:
+        present = {name.lower() for name, _ in h}  # a view may have set its own (the outbox's CSP)
+        h.extend([header for header in SECURITY_HEADERS if header[0].lower() not in present])
+        if request.is_secure and "strict-transport-security" not in present:
+            h["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        if request.blueprint in PRIVATE_BLUEPRINTS:
             h["Cache-Control"] = "no-store"
-        response.vary.add("HX-Request")
+        if "vary" in present:
+            response.vary.add("HX-Request")
+        else:
+            h["Vary"] = "HX-Request"
         return response
 
     for code, title in ((400, "Requête incorrecte"), (403, "Accès refusé"), (404, "Page introuvable"),
