@@ -52,7 +52,7 @@ def start_conversion(number, now):
 
 def conversion_refusal(space_id):
     """Why the procedure can no longer convert this space (read again from the database), or None."""
-    space = Space.get_or_none(Space.id == space_id)
+    space = Space.find(space_id)
     if space is None:
         return NUMBER_UNKNOWN
     if space.access_mode == ACCESS_PASSWORD:
@@ -80,7 +80,7 @@ def hash_answers(answers, hasher):
 
 def legacy_answers_of(space):
     """The certificate space's three trust questions and their hashes, in the order asked."""
-    return sorted(space.legacy_answers, key=lambda a: a.position)
+    return space.legacy_answers_in_order()
 
 
 def questions_of(space):

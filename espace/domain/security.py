@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from ua_parser import parse
 
-from ..models import Device, OpenSession, Space, db
+from ..models import Device, OpenSession, Prepared, Space, db
 from .errors import Refused
 from .events import emit
 from .history import truncate_client
@@ -129,15 +129,18 @@ def _touch_every(idle_limit):
     return min(TOUCH_EVERY, idle_limit / 4)
 
 
+# Every signed-in request runs it: its SQL is built once (models.Prepared).
+_SESSION_WITH_SPACE = Prepared(lambda param: OpenSession.select(OpenSession, Space).join(Space)
+                               .where((OpenSession.public_id == param) & (OpenSession.space == param)))
+
+
 def check_session(space_id, public_id, now, idle_limit=IDLE_LIMIT, touch=True):
     """The open row of this session (its space loaded), its last use noted; or SessionEnded.
 
     A session idle past the limit, or open past ABSOLUTE_LIMIT, is ended here, by whichever
     request meets it first.
     """
-    row = (OpenSession.select(OpenSession, Space).join(Space)
-           .where((OpenSession.public_id == (public_id or "")) & (OpenSession.space == space_id))
-           .first()) if public_id else None
+    row = _SESSION_WITH_SPACE.first(public_id, space_id) if public_id else None
     if row is None:
         raise SessionEnded(None)
     if row.ended_at is not None:

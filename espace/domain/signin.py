@@ -121,7 +121,7 @@ def send_code(space, now, key, send, earlier=()):
 def space_of_pending_signin(space_id, epoch):
     """The space a pending sign-in is for, or None if it is gone or its password changed since
     (`epoch`: the space's session epoch when the password was accepted)."""
-    space = Space.get_or_none(Space.id == space_id)
+    space = Space.find(space_id)
     return space if space is not None and space.session_epoch == epoch else None
 
 

@@ -2,7 +2,6 @@
 from flask import Blueprint, g
 
 from ..access import login_required
-from ..models import Dossier, Service
 from ..recap import recap_pdf_response
 from ..web import render_step
 
@@ -15,8 +14,7 @@ def home():
     """Everything kept from before: identity, number, dossiers and services."""
     space = g.space
     return render_step("space/home.html", space=space,
-                       dossiers=space.dossiers.order_by(Dossier.siren),
-                       services=space.services.order_by(Service.name))
+                       dossiers=space.dossiers_in_order(), services=space.services_in_order())
 
 
 @bp.route("/coordonnees")
