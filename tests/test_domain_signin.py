@@ -168,6 +168,17 @@ def test_a_generous_ceiling_per_space_then_the_time_of_the_next(bernard, lila):
     signin.send_code(bernard, T0 + timedelta(minutes=30), KEY, Outbox())
 
 
+def test_past_the_ceiling_the_next_code_waits_for_enough_to_leave_the_hour(bernard):
+    """More codes than the ceiling (two browsers that sent at once): a new one may go when the
+    count in the hour is back under it, not when the oldest leaves."""
+    for minute in range(signin.MAX_CODES + 2):
+        SigninCode.create(space=bernard.id, code_hash="x", created_at=T0 + timedelta(minutes=minute),
+                          expires_at=T0 + timedelta(minutes=minute + 10))
+    now = T0 + timedelta(minutes=40)
+    assert signin.codes_blocked_until(bernard.id, now) == T0 + timedelta(minutes=2) + signin.CODE_WINDOW
+    assert signin.codes_blocked_until(bernard.id, T0 + timedelta(minutes=2) + signin.CODE_WINDOW) is None
+
+
 def test_the_hour_is_counted_to_the_second(bernard):
     for _ in range(signin.MAX_CODES):
         signin.send_code(bernard, T0, KEY, Outbox())

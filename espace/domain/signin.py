@@ -13,7 +13,7 @@ from datetime import timedelta
 from itsdangerous import BadData, URLSafeTimedSerializer
 from peewee import fn
 
-from ..models import PENDING, SUPERSEDED, Device, SigninCode, Space, db
+from ..models import PENDING, SUPERSEDED, Device, Prepared, SigninCode, Space, db
 from .clock import french_datetime
 from .credentials import clean_code
 from .errors import DeliveryFailed, Refused
@@ -73,18 +73,20 @@ def code_digest(code, key):
     return hmac.new(key, b"signin-code:" + code.encode(), hashlib.sha256).hexdigest()
 
 
-def recent_codes(space_id, now):
-    return (SigninCode.select(SigninCode.created_at)
-            .where((SigninCode.space == space_id) & (SigninCode.created_at > now - CODE_WINDOW))
-            .order_by(SigninCode.created_at))
+# Asked on every display of the code step: their SQL is built once (models.Prepared).
+_RECENT_CODES = Prepared(lambda param: SigninCode.select(SigninCode.created_at)
+                         .where((SigninCode.space == param) & (SigninCode.created_at > param))
+                         .order_by(SigninCode.created_at))
+_LIVE_CODE = Prepared(lambda param: SigninCode.select(SigninCode.id)
+                      .where((SigninCode.id == param) & (SigninCode.expires_at > param)))
 
 
 def codes_blocked_until(space_id, now):
     """When this space may be sent a sign-in code again, or None if it may now."""
-    recent = recent_codes(space_id, now)
-    if recent.count() < MAX_CODES:
+    recent = _RECENT_CODES(space_id, now - CODE_WINDOW)
+    if len(recent) < MAX_CODES:
         return None
-    return recent.offset(recent.count() - MAX_CODES).first().created_at + CODE_WINDOW
+    return recent[len(recent) - MAX_CODES].created_at + CODE_WINDOW
 
 
 def send_code(space, now, key, send, earlier=()):
@@ -129,7 +131,7 @@ def pending_signin_alive(code_ids, now):
     """A pending sign-in ends with its latest code: alive while that code's ten minutes run."""
     if not code_ids:
         return False
-    return SigninCode.select().where((SigninCode.id == code_ids[-1]) & (SigninCode.expires_at > now)).exists()
+    return _LIVE_CODE.first(code_ids[-1], now) is not None
 
 
 def confirm(space_id, code_ids, code, now, key):
