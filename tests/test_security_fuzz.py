@@ -89,7 +89,9 @@ def check(response, pairs):
     for _, value in pairs:
         special = str(escape(value)) != value
         if special and (value in INJECTIONS or (len(value) >= 12 and any(c.isalpha() for c in value))):
-            assert value not in body, value
+            # Shown escaped is right; « 0000000000A& » is a prefix of its own escaped form
+            # « 0000000000A&amp; », so the escaped occurrences are taken out before looking.
+            assert value not in body.replace(str(escape(value)), ""), value
 
 
 class Fuzzer:
