@@ -29,6 +29,11 @@ def idle_limit():
     return current_app.config.get("SESSION_IDLE_LIMIT", security.IDLE_LIMIT)
 
 
+def absolute_limit():
+    """security.ABSOLUTE_LIMIT; tests may shorten it too (SESSION_ABSOLUTE_LIMIT, a timedelta)."""
+    return current_app.config.get("SESSION_ABSOLUTE_LIMIT", security.ABSOLUTE_LIMIT)
+
+
 def warn_before():
     return current_app.config.get("SESSION_WARN_BEFORE", security.WARN_BEFORE)
 
@@ -74,7 +79,8 @@ def signed_in_space(touch=True):
     if "space_id" not in session:
         return None
     try:
-        row = security.check_session(session["space_id"], session.get(SESSION_KEY), now(), idle_limit(), touch)
+        row = security.check_session(session["space_id"], session.get(SESSION_KEY), now(), idle_limit(), touch,
+                                     absolute_limit())
     except security.SessionEnded as ended:
         g.session_ended = ended.reason
         return None
@@ -91,7 +97,13 @@ def seconds_left():
         return None
     # Rounded up: a page told « 0 s » must find its session ended (rounded down, the browser announced
     # the end up to a second early, and a click then found the session still open).
-    return max(0, math.ceil(security.remaining(row, now(), idle_limit()).total_seconds()))
+    return max(0, math.ceil(security.remaining(row, now(), idle_limit(), absolute_limit()).total_seconds()))
+
+
+def session_capped():
+    """Whether this request's session ends at its overall limit, whatever is done (after signed_in_space)."""
+    row = g.get("open_session")
+    return row is not None and security.capped(row, idle_limit(), absolute_limit())
 
 
 def login_required(view):
@@ -113,7 +125,7 @@ def send_to_login():
     reason = g.get("session_ended")
     if ended:
         sign_out()  # a sign-in still waiting for its code is kept: it may be another tab's
-    flash(security.ended_message(reason, idle_limit()) if ended else SIGN_IN_FIRST, "info")
+    flash(security.ended_message(reason, idle_limit(), absolute_limit()) if ended else SIGN_IN_FIRST, "info")
     return see_other(url_for("auth.login", suite=requested_page()))
 
 

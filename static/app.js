@@ -69,16 +69,20 @@
     });
   }
 
-  /* WCAG 2.2.1: warn before the signed-in session ends, and offer « Prolonger ma session ».
-     The figures come from the page (#session-timer, from espace/domain/security.py); before
-     warning, ask the server how long is left (another tab may have kept the session alive). */
+  /* WCAG 2.2.1: warn before the signed-in session ends. The figures come from the page
+     (#session-timer, from espace/domain/security.py); before warning, ask the server how long is
+     left (another tab may have kept the session alive). Before an idle end, offer « Prolonger ma
+     session »; before the overall limit, which nothing pushes back (capped), say so instead. */
   function setupSessionTimer() {
     var box = document.getElementById("session-timer");
     if (!box || box.dataset.ready) { return; }
     box.dataset.ready = "1";
     var dialog = document.getElementById("session-warning");
     var form = dialog.querySelector("[data-session-extend]");
+    var idlePart = dialog.querySelector("[data-session-warning]");
+    var capPart = dialog.querySelector("[data-session-cap]");
     var warnMs = Number(box.dataset.sessionWarn) * 1000;
+    var capped = box.dataset.sessionCapped === "true";
     var timer = null;
     var before = null;
 
@@ -91,35 +95,55 @@
       fetch(box.dataset.sessionStateUrl, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
         .then(function (response) { return response.json(); })
         .then(function (data) {
+          capped = Boolean(data.capped);
           if (data.remaining * 1000 > warnMs + 1000) { schedule(data.remaining); } else { warn(data.remaining); }
         })
         .catch(function () { warn(warnMs / 1000); });
+    }
+
+    function describe(part, name) {
+      dialog.setAttribute("aria-labelledby", "session-" + name + "-title");
+      var text = document.getElementById("session-" + name + "-text");
+      if (text) { dialog.setAttribute("aria-describedby", text.id); } else { dialog.removeAttribute("aria-describedby"); }
+      [idlePart, capPart, dialog.querySelector("[data-session-ended]")].forEach(function (each) {
+        each.hidden = each !== part;
+      });
     }
 
     function warn(seconds) {
       if (seconds <= 0) { ended(); return; }
       var end = new Date(Date.now() + seconds * 1000);
       var time = end.toLocaleTimeString("fr-FR", {timeZone: "Europe/Paris", hour: "2-digit", minute: "2-digit"});
-      dialog.querySelector("[data-session-end-time]").textContent = ", à " + time.replace(":", "h") + " (heure de Paris)";
+      dialog.querySelectorAll("[data-session-end-time]").forEach(function (span) {
+        span.textContent = ", à " + time.replace(":", "h") + " (heure de Paris)";
+      });
+      var part = capped ? capPart : idlePart;
+      describe(part, capped ? "cap" : "warning");
       if (!dialog.open) {
         before = document.activeElement;
         dialog.showModal();
-        form.querySelector("button").focus();
       }
+      part.querySelector("button").focus();
       clearTimeout(timer);
       timer = setTimeout(ended, seconds * 1000);
     }
 
     function ended() {
       clearTimeout(timer);
-      dialog.querySelector("[data-session-warning]").hidden = true;
       var done = dialog.querySelector("[data-session-ended]");
-      done.hidden = false;
-      dialog.setAttribute("aria-labelledby", "session-ended-title");
-      dialog.removeAttribute("aria-describedby");
+      describe(done, "ended");
+      done.querySelector("[data-session-ended-idle]").hidden = capped;
+      done.querySelector("[data-session-ended-cap]").hidden = !capped;
       if (!dialog.open) { dialog.showModal(); }
       done.querySelector("h2").focus();
     }
+
+    function closeWarning() {
+      dialog.close();
+      if (before && before.focus) { before.focus(); }
+    }
+
+    capPart.querySelector("[data-session-understood]").addEventListener("click", closeWarning);
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -130,8 +154,9 @@
           return response.json();
         })
         .then(function (data) {
-          dialog.close();
-          if (before && before.focus) { before.focus(); }
+          capped = Boolean(data.capped);
+          if (capped && data.remaining * 1000 <= warnMs + 1000) { warn(data.remaining); return; }
+          closeWarning();
           announce("Votre session a été prolongée.");
           schedule(data.remaining);
         })

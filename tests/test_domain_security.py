@@ -142,6 +142,32 @@ def test_remaining_is_the_sooner_of_the_two_limits(bernard):
     assert security.remaining(session, session.last_used_at) == timedelta(minutes=5)
 
 
+def test_capped_once_the_idle_end_would_fall_past_the_overall_limit(bernard):
+    session = row(opened(bernard))
+    assert not security.capped(session)
+    # Used 30 minutes before the twelve hours: both ends fall together, nothing can push it back.
+    session.last_used_at = T0 + security.ABSOLUTE_LIMIT - security.IDLE_LIMIT
+    assert security.capped(session)
+    session.last_used_at -= SECOND
+    assert not security.capped(session)  # extending would still give it one more second
+    # Shorter limits (tests): the same rule.
+    assert security.capped(session, idle_limit=timedelta(hours=13))
+    assert security.capped(session, absolute_limit=timedelta(hours=11))
+    assert not security.capped(session, absolute_limit=timedelta(hours=13))
+
+
+def test_the_overall_limit_can_be_shortened_for_tests(bernard):
+    public_id = opened(bernard)
+    short = timedelta(minutes=20)
+    assert security.check_session(bernard.id, public_id, T0 + short - SECOND, absolute_limit=short)
+    assert security.remaining(row(public_id), T0, absolute_limit=short) == short
+    with pytest.raises(security.SessionEnded) as ended:
+        security.extend_session(bernard.id, public_id, T0 + short, absolute_limit=short)
+    assert ended.value.reason == security.TOO_LONG
+    assert security.ended_message(security.TOO_LONG, absolute_limit=short).startswith(
+        "Votre session a pris fin : elle était ouverte depuis 20 minutes.")
+
+
 def test_open_sessions_lists_only_the_open_ones_of_the_space(bernard, lila):
     kept, closed = opened(bernard, T0 + SECOND), opened(bernard, T0 + SECOND)
     idle = opened(bernard, T0 - security.IDLE_LIMIT)

@@ -347,7 +347,7 @@ def test_every_page_of_the_space_says_the_limit_and_carries_the_warning(app):
     here = browser(app)
     for url in ("/espace/", "/espace/historique", PAGE, "/espace/coordonnees"):
         page = text(here.get(url))
-        assert "Par sécurité, votre session prend fin après 30 minutes sans activité." in page, url
+        assert "Par sécurité, votre session prend fin après 30 minutes sans activité, et au plus tard 12 heures après la connexion." in page, url
         remaining = int(re.search(r'data-session-remaining="(\d+)"', page).group(1))
         assert security.IDLE_LIMIT.total_seconds() - 60 <= remaining <= security.IDLE_LIMIT.total_seconds()
         assert f'data-session-warn="{int(security.WARN_BEFORE.total_seconds())}"' in page
@@ -401,19 +401,70 @@ def test_prolonger_and_the_time_left_for_app_js(app):
         here = browser(app)
     json_headers = {"Accept": "application/json"}
     with time_machine.travel(T0 + timedelta(minutes=10), tick=False):
-        assert here.get("/espace/securite/restant", headers=json_headers).json == {"remaining": 20 * 60}
+        assert here.get("/espace/securite/restant", headers=json_headers).json == {"remaining": 20 * 60, "capped": False}
         # Asking is not activity: the same answer a minute later.
     with time_machine.travel(T0 + timedelta(minutes=11), tick=False):
-        assert here.get("/espace/securite/restant", headers=json_headers).json == {"remaining": 19 * 60}
+        assert here.get("/espace/securite/restant", headers=json_headers).json == {"remaining": 19 * 60, "capped": False}
         response = here.post("/espace/securite/prolonger", headers=json_headers)
-        assert response.status_code == 200 and response.json == {"remaining": 30 * 60}
+        assert response.status_code == 200 and response.json == {"remaining": 30 * 60, "capped": False}
     with time_machine.travel(T0 + timedelta(minutes=41), tick=False):
-        assert here.get("/espace/securite/restant", headers=json_headers).json == {"remaining": 0}
+        assert here.get("/espace/securite/restant", headers=json_headers).json == {"remaining": 0, "capped": False}
         response = here.post("/espace/securite/prolonger", headers=json_headers)
-        assert response.status_code == 401 and response.json == {"remaining": 0}
+        assert response.status_code == 401 and response.json == {"remaining": 0, "capped": False}
         # The page then tells what happened.
         assert "30 minutes d'inactivité" in text(here.get(here.get("/espace/").location))
-    assert app.test_client().get("/espace/securite/restant").json == {"remaining": 0}
+    assert app.test_client().get("/espace/securite/restant").json == {"remaining": 0, "capped": False}
+
+
+def test_near_the_overall_limit_the_warning_says_so_and_nothing_extends(app):
+    """Twelve hours after signing in the session ends whatever is done: the page, the time left
+    and « Prolonger ma session » say so, and the limit is not pushed back."""
+    json_headers = {"Accept": "application/json"}
+    with time_machine.travel(T0, tick=False):
+        here = browser(app)
+    # Busy all day: a page every 20 minutes keeps the idle limit away.
+    moment = T0
+    while moment + timedelta(minutes=20) < T0 + security.ABSOLUTE_LIMIT - security.IDLE_LIMIT:
+        moment += timedelta(minutes=20)
+        with time_machine.travel(moment, tick=False):
+            assert here.get("/espace/").status_code == 200
+            assert 'data-session-capped="false"' in text(here.get("/espace/historique"))
+    with time_machine.travel(T0 + security.ABSOLUTE_LIMIT - timedelta(minutes=20), tick=False):
+        assert here.get("/espace/").status_code == 200  # now 30 idle minutes would end past the limit
+    with time_machine.travel(T0 + security.ABSOLUTE_LIMIT - timedelta(minutes=10), tick=False):
+        page = text(here.get("/espace/historique"))
+        assert 'data-session-capped="true"' in page and "une session dure au plus 12 heures" in page
+        assert here.get("/espace/securite/restant", headers=json_headers).json == {"remaining": 600, "capped": True}
+        response = here.post("/espace/securite/prolonger", headers=json_headers)
+        assert response.status_code == 200 and response.json == {"remaining": 600, "capped": True}
+        # Without JavaScript: told why, and when.
+        response = here.post("/espace/securite/prolonger", data={"retour": "/espace/historique"})
+        assert response.status_code == 303 and response.location.endswith("/espace/historique")
+        told = text(here.get(response.location))
+        assert ("Votre session ne peut pas être prolongée : par sécurité, une session dure au plus 12 heures. "
+                "Elle prendra fin le 15/01/2030 à 22h26 (heure de Paris)") in told
+        assert "Votre session a été prolongée." not in told
+    with time_machine.travel(T0 + security.ABSOLUTE_LIMIT, tick=False):
+        response = here.get("/espace/")
+        assert response.status_code == 303
+        assert "elle était ouverte depuis 12 heures" in text(here.get(response.location))
+
+
+def test_extending_up_to_the_overall_limit_says_it_is_now_the_end(app):
+    """« Prolonger » 25 minutes before the twelve hours: extended, up to the limit, and told capped."""
+    json_headers = {"Accept": "application/json"}
+    with time_machine.travel(T0, tick=False):
+        here = browser(app)
+    moment = T0
+    while moment + timedelta(minutes=25) < T0 + security.ABSOLUTE_LIMIT - timedelta(minutes=25):
+        moment += timedelta(minutes=25)
+        with time_machine.travel(moment, tick=False):
+            here.get("/espace/")
+    with time_machine.travel(T0 + security.ABSOLUTE_LIMIT - timedelta(minutes=25), tick=False):
+        left = here.get("/espace/securite/restant", headers=json_headers).json
+        assert left["capped"] is False and left["remaining"] < 25 * 60
+        response = here.post("/espace/securite/prolonger", headers=json_headers)
+        assert response.json == {"remaining": 25 * 60, "capped": True}
 
 
 # --- flask sessions N -----------------------------------------------------------------

@@ -59,13 +59,13 @@ def french_duration(delta):
             return f"{count} {unit}{'s' if count > 1 else ''}"
 
 
-def ended_message(reason, idle_limit=IDLE_LIMIT):
+def ended_message(reason, idle_limit=IDLE_LIMIT, absolute_limit=ABSOLUTE_LIMIT):
     """What the login page says to a session that ended, by reason (None: ended, reason unknown)."""
     if reason == IDLE:
         return (f"Votre session a pris fin après {french_duration(idle_limit)} d'inactivité. "
                 "Connectez-vous pour reprendre là où vous étiez.")
     if reason == TOO_LONG:
-        return (f"Votre session a pris fin : elle était ouverte depuis {french_duration(ABSOLUTE_LIMIT)}. "
+        return (f"Votre session a pris fin : elle était ouverte depuis {french_duration(absolute_limit)}. "
                 "Connectez-vous pour reprendre là où vous étiez.")
     if reason in (PASSWORD_CHANGED, PASSWORD_RESET):
         return ("Votre session a pris fin : le mot de passe de cet espace a été changé. "
@@ -120,9 +120,15 @@ def attach_device(public_id, device_id):
     OpenSession.update(device=device_id).where(OpenSession.public_id == public_id).execute()
 
 
-def remaining(row, now, idle_limit=IDLE_LIMIT):
+def remaining(row, now, idle_limit=IDLE_LIMIT, absolute_limit=ABSOLUTE_LIMIT):
     """Time before the session ends if nothing happens: idle limit or overall limit, the sooner."""
-    return min(row.last_used_at + idle_limit, row.created_at + ABSOLUTE_LIMIT) - now
+    return min(row.last_used_at + idle_limit, row.created_at + absolute_limit) - now
+
+
+def capped(row, idle_limit=IDLE_LIMIT, absolute_limit=ABSOLUTE_LIMIT):
+    """The end that comes is the overall limit: activity, or « Prolonger ma session », would not
+    push it back (the warning then says so, and offers nothing to press)."""
+    return row.created_at + absolute_limit <= row.last_used_at + idle_limit
 
 
 def _touch_every(idle_limit):
@@ -134,7 +140,7 @@ _SESSION_WITH_SPACE = Prepared(lambda param: OpenSession.select(OpenSession, Spa
                                .where((OpenSession.public_id == param) & (OpenSession.space == param)))
 
 
-def check_session(space_id, public_id, now, idle_limit=IDLE_LIMIT, touch=True):
+def check_session(space_id, public_id, now, idle_limit=IDLE_LIMIT, touch=True, absolute_limit=ABSOLUTE_LIMIT):
     """The open row of this session (its space loaded), its last use noted; or SessionEnded.
 
     A session idle past the limit, or open past ABSOLUTE_LIMIT, is ended here, by whichever
@@ -145,7 +151,7 @@ def check_session(space_id, public_id, now, idle_limit=IDLE_LIMIT, touch=True):
         raise SessionEnded(None)
     if row.ended_at is not None:
         raise SessionEnded(row.end_reason)
-    if now >= row.created_at + ABSOLUTE_LIMIT or now >= row.last_used_at + idle_limit:
+    if now >= row.created_at + absolute_limit or now >= row.last_used_at + idle_limit:
         reason = IDLE if now >= row.last_used_at + idle_limit else TOO_LONG
         OpenSession.update(ended_at=now, end_reason=reason).where(
             (OpenSession.id == row.id) & OpenSession.ended_at.is_null()).execute()
@@ -155,9 +161,9 @@ def check_session(space_id, public_id, now, idle_limit=IDLE_LIMIT, touch=True):
     return row
 
 
-def extend_session(space_id, public_id, now, idle_limit=IDLE_LIMIT):
-    """« Prolonger ma session »: the idle time starts again now (never past ABSOLUTE_LIMIT)."""
-    row = check_session(space_id, public_id, now, idle_limit, touch=False)
+def extend_session(space_id, public_id, now, idle_limit=IDLE_LIMIT, absolute_limit=ABSOLUTE_LIMIT):
+    """« Prolonger ma session »: the idle time starts again now (never past the overall limit)."""
+    row = check_session(space_id, public_id, now, idle_limit, touch=False, absolute_limit=absolute_limit)
     _touch(row, now)
     return row
 

@@ -5,10 +5,10 @@ is written in « Historique » and e-mailed to the holder.
 """
 from flask import Blueprint, flash, g, jsonify, request, url_for
 
-from ..access import (current_session_id, idle_limit, local_path, login_required, seconds_left, send_to_login,
-                      signed_in_space, warn_before)
+from ..access import (absolute_limit, current_session_id, idle_limit, local_path, login_required, seconds_left,
+                      send_to_login, session_capped, signed_in_space, warn_before)
 from ..domain import history, security
-from ..domain.clock import now
+from ..domain.clock import french_datetime, now
 from ..domain.errors import Refused
 from ..web import render_step, see_other
 from .forms import CloseOthersForm, CloseSessionForm, ExtendForm, ForgetBrowserForm
@@ -16,6 +16,8 @@ from .forms import CloseOthersForm, CloseSessionForm, ExtendForm, ForgetBrowserF
 bp = Blueprint("security", __name__, url_prefix="/espace/securite")
 
 EXTENDED = "Votre session a été prolongée."
+NOT_EXTENDED = ("Votre session ne peut pas être prolongée : par sécurité, une session dure au plus {limit}. "
+                "Elle prendra fin {end} (heure de Paris) ; connectez-vous de nouveau ensuite.")
 
 
 @bp.route("/")
@@ -75,20 +77,29 @@ def extend():
     form = ExtendForm()
     space = signed_in_space(touch=False)
     if space is None or not form.validate_on_submit():
-        return (jsonify(remaining=0), 401) if wants_json() else send_to_login()
-    row = security.extend_session(space.id, current_session_id(), now(), idle_limit())
-    g.open_session = row
+        return (jsonify(remaining=0, capped=False), 401) if wants_json() else send_to_login()
+    if session_capped():  # its overall limit comes first: nothing to extend
+        if wants_json():
+            return jsonify(remaining=seconds_left(), capped=True)
+        # Said to the minute before (french_datetime rounds « try again » times up: not an end).
+        end = (g.open_session.created_at + absolute_limit()).replace(second=0, microsecond=0)
+        flash(NOT_EXTENDED.format(limit=security.french_duration(absolute_limit()), end=french_datetime(end)), "info")
+        return see_other(form.retour.data if local_path(form.retour.data) else url_for("space.home"))
+    g.open_session = security.extend_session(space.id, current_session_id(), now(), idle_limit(), absolute_limit())
     if wants_json():
-        return jsonify(remaining=seconds_left())
+        return jsonify(remaining=seconds_left(), capped=session_capped())
     flash(EXTENDED, "info")
     return see_other(form.retour.data if local_path(form.retour.data) else url_for("space.home"))
 
 
 @bp.route("/restant")
 def remaining():
-    """How long this session has left, for app.js; asking is not activity."""
+    """How long this session has left, and whether that end is its overall limit (nothing can
+    push it back), for app.js; asking is not activity."""
     space = signed_in_space(touch=False)
-    return jsonify(remaining=seconds_left() if space is not None else 0)
+    if space is None:
+        return jsonify(remaining=0, capped=False)
+    return jsonify(remaining=seconds_left(), capped=session_capped())
 
 
 def wants_json():
@@ -104,5 +115,6 @@ def session_timer():
     return {"session_timer": {
         "remaining": seconds, "warn": int(warn_before().total_seconds()),
         "warn_label": security.french_duration(warn_before()), "limit": security.french_duration(idle_limit()),
+        "capped": session_capped(), "cap": security.french_duration(absolute_limit()),
         "here": request.full_path.rstrip("?"),
     }}

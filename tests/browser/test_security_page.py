@@ -51,7 +51,7 @@ def test_forget_a_browser_close_a_session_close_the_others(request, browser, liv
     expect(main.get_by_role("button", name=FERMER)).to_have_count(1)
     expect(main.get_by_role("button", name=SE_DECONNECTER)).to_have_count(1)
     note = page.locator(".session-timer__note")
-    expect(note).to_have_text("Par sécurité, votre session prend fin après 30 minutes sans activité.")
+    expect(note).to_have_text("Par sécurité, votre session prend fin après 30 minutes sans activité, et au plus tard 12 heures après la connexion.")
     expect(page.locator("#session-warning")).to_be_hidden()
     audit("page")
 
@@ -141,5 +141,56 @@ def test_the_time_out_warning_extend_then_expire(browser, short_live, axe, reque
     labelled(page, "Code de confirmation").fill(signin_code(context))
     page.get_by_role("button", name="Valider").click()
     expect(page).to_have_url(re.compile(r"/espace/historique\?page=1$"))
+    context.close()
+    assert found == [], "\n".join(found)
+
+
+@pytest.fixture
+def capped_live(make_app):
+    """A session whose overall limit (30 s) comes before its idle one (2 min), warned 25 s before."""
+    app = make_app(WTF_CSRF_ENABLED=True, SESSION_IDLE_LIMIT=timedelta(minutes=2),
+                   SESSION_ABSOLUTE_LIMIT=timedelta(seconds=30), SESSION_WARN_BEFORE=timedelta(seconds=25))
+    with LiveServer(app) as server:
+        yield server
+
+
+def test_the_overall_limit_is_announced_not_offered_to_extend(browser, capped_live, axe, request):
+    """Before the overall limit the warning says it cannot be pushed back and offers no « Prolonger »
+    (pressing it would have changed nothing); closing it gives the focus back; the end then says why."""
+    context = browser.new_context(base_url=capped_live.url, locale="fr-FR", viewport={"width": 1024, "height": 800})
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    found = []
+
+    def check(state):
+        shoot(page, f"{request.node.name}-{state}")
+        found.extend(f"[{state}] {line}" for line in describe(axe.run(page, options=AXE_OPTIONS)))
+
+    sign_in(page, BERNARD, BERNARD_PASSWORD)
+    page.goto("/espace/historique?page=1")
+    expect(page.locator(".session-timer__note")).to_contain_text(
+        "après 2 minutes sans activité, et au plus tard 30 secondes après la connexion")
+    search = page.get_by_role("link", name="Retour à mon espace")
+    search.focus()
+    dialog = page.get_by_role("dialog", name="Votre session va prendre fin")
+    expect(dialog).to_be_visible(timeout=15000)
+    expect(dialog).to_contain_text(re.compile(
+        r"une session dure au plus 30 secondes : la vôtre prendra fin dans 25 secondes, à \d\dh\d\d "
+        r"\(heure de Paris\), même si vous continuez à l'utiliser"))
+    expect(dialog.get_by_role("button", name="Prolonger ma session")).to_have_count(0)
+    understood = dialog.get_by_role("button", name="J'ai compris")
+    expect(understood).to_be_focused()
+    check("limite-totale")
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(search).to_be_focused()  # back where the holder was
+    ended = page.get_by_role("dialog", name="Votre session a pris fin")
+    expect(ended).to_be_visible(timeout=30000)
+    expect(ended.get_by_role("heading", name="Votre session a pris fin")).to_be_focused()
+    expect(ended).to_contain_text("elle était ouverte depuis 30 secondes")
+    expect(ended.get_by_text("Votre session a pris fin après 2 minutes d'inactivité")).to_be_hidden()
+    check("limite-totale-expiree")
+    ended.get_by_role("link", name="Me connecter de nouveau").click()
+    expect(page.get_by_role("main")).to_contain_text("Votre session a pris fin : elle était ouverte depuis 30 secondes.")
     context.close()
     assert found == [], "\n".join(found)
