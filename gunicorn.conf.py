@@ -30,3 +30,10 @@ forwarded_allow_ips = "127.0.0.1"
 control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "") == ""
 if not control_socket_disable:
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+
+
+def post_worker_init(worker):
+    """Before a worker's first request: what would otherwise make its first sign-in slow."""
+    from espace.domain.security import warm_up
+
+    warm_up()

@@ -180,11 +180,11 @@ class Space(BaseModel):
 
     @classmethod
     def by_number(cls, number):
-        return cls.get_or_none(cls.subscriber_number == number)
+        return _SPACE_BY_NUMBER.first(number)
 
     @classmethod
     def by_login_email(cls, email):
-        return cls.get_or_none(cls.login_email == email)
+        return _SPACE_BY_LOGIN_EMAIL.first(email)
 
 
 class LegacyTrustAnswer(BaseModel):
@@ -359,7 +359,10 @@ class OpenSession(BaseModel):
         indexes = ((("space", "ended_at"), False),)
 
 
-# The lists of a space's pages, their SQL built once (Prepared; the classes above are defined first).
+# Looked up by the procedures' first steps (both unique), and the lists of a space's pages: their SQL
+# built once (Prepared; the classes above are defined first).
+_SPACE_BY_NUMBER = Prepared(lambda param: Space.select().where(Space.subscriber_number == param))
+_SPACE_BY_LOGIN_EMAIL = Prepared(lambda param: Space.select().where(Space.login_email == param))
 _DOSSIERS_OF = Prepared(lambda param: Dossier.select().where(Dossier.space == param).order_by(Dossier.siren))
 _SERVICES_OF = Prepared(lambda param: Service.select().where(Service.space == param).order_by(Service.name))
 _LEGACY_ANSWERS_OF = Prepared(lambda param: LegacyTrustAnswer.select().where(LegacyTrustAnswer.space == param)

@@ -26,6 +26,17 @@ def test_a_row_by_its_key_is_peewees_own(dbc):
     assert isinstance(Space.find(Space.by_number(BERNARD).id).registered_at, datetime)
 
 
+def test_a_space_by_number_or_login_address_is_peewees_own(dbc):
+    for space in Space.select():
+        assert Space.by_number(space.subscriber_number).__data__ == space.__data__
+        if space.login_email:
+            assert Space.by_login_email(space.login_email).__data__ == space.__data__
+    assert Space.by_number("20990010000000") is None and Space.by_login_email("personne@example.fr") is None
+    # No address is not « the spaces without an address » (peewee's `== None` is IS NULL).
+    assert Space.select().where(Space.login_email.is_null()).count() > 0
+    assert Space.by_login_email(None) is None
+
+
 def test_a_session_with_its_space_is_peewees_own_join(dbc):
     bernard, lila = Space.by_number(BERNARD), Space.by_number(LILA)
     public_id = security.open_session(bernard.id, datetime(2030, 1, 15, 9), FIREFOX, "203.0.113.7")

@@ -96,6 +96,15 @@ def describe_agent(user_agent):
     return browser[:60], system[:60]
 
 
+def warm_up():
+    """Load ua-parser's patterns now: it compiles its ~600 expressions on first use (half a second
+    of CPU, measured), which would fall on a holder's sign-in. gunicorn calls this as each worker
+    starts (gunicorn.conf.py), workers being recycled every few thousand requests."""
+    import ua_parser
+
+    return ua_parser.parser  # reading it initialises it (ua-parser's documented way)
+
+
 def agent_label(browser, system):
     """« Firefox sur Windows », « Firefox », or « Navigateur inconnu »."""
     if browser and system:
