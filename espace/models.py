@@ -42,14 +42,18 @@ class Prepared:
         self._lock = threading.Lock()
 
     def _for(self, database):
-        compiled = self._compiled.get(database)
+        # The SQL depends on the kind of database (its quoting and parameter style are class
+        # attributes), not on the instance: kept per class, it neither grows with the databases a
+        # test run opens nor keeps any of them alive.
+        kind = type(database)
+        compiled = self._compiled.get(kind)
         if compiled is None:
             with self._lock:
                 query = self.build(SQL(database.param))
                 sql, values = query.sql()
                 if values:
                     raise ValueError(f"a prepared query holds values of its own: {values}")
-                compiled = self._compiled[database] = (query, sql)
+                compiled = self._compiled[kind] = (query, sql)
         return compiled
 
     def __call__(self, *params):

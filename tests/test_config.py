@@ -129,3 +129,18 @@ def test_limits_key_on_the_forwarded_address_only_behind_trusted_proxies(make_ap
     assert [attempt("198.51.100.7"), attempt("198.51.100.7"), attempt("198.51.100.7")] == [422, 422, 429]
     # Another real client behind the proxy has its own allowance; without trust, it is the same one.
     assert attempt("203.0.113.9") == (422 if separate else 429)
+
+
+def test_each_gunicorn_worker_warms_the_agent_parser_before_serving():
+    """gunicorn.conf.py's post_worker_init calls security.warm_up (in a fresh interpreter)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import runpy, ua_parser\n"
+              "assert 'parser' not in vars(ua_parser)\n"
+              "runpy.run_path('gunicorn.conf.py')['post_worker_init'](None)\n"
+              "assert 'parser' in vars(ua_parser)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parent.parent,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

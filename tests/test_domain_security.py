@@ -424,21 +424,20 @@ def test_describe_agent_keeps_60_characters_of_each(monkeypatch):
 
 
 def test_warm_up_loads_the_agent_patterns_before_any_request():
-    """gunicorn's post_worker_init warms each worker: the first sign-in does not compile ua-parser's
-    patterns (half a second of CPU). Checked in a fresh interpreter, where nothing parsed yet."""
+    """warm_up() compiles ua-parser's patterns, so that no sign-in pays for it (half a second of
+    CPU). Checked in a fresh interpreter, where nothing parsed yet; gunicorn.conf.py calls it as
+    each worker starts (tests/test_config.py)."""
     import subprocess
     import sys
     from pathlib import Path
 
-    root = Path(__file__).parent.parent
     script = (
-        "import runpy, ua_parser\n"
+        "import ua_parser\n"
+        "from espace.domain import security\n"
         "assert 'parser' not in vars(ua_parser)\n"
-        "hooks = runpy.run_path('gunicorn.conf.py')\n"
-        "hooks['post_worker_init'](None)\n"
-        "assert 'parser' in vars(ua_parser)\n"
-        "from espace.domain.security import describe_agent\n"
-        f"assert describe_agent({FIREFOX!r}) == ('Firefox', 'Windows')\n"
+        "assert security.warm_up() is ua_parser.parser and 'parser' in vars(ua_parser)\n"
+        f"assert security.describe_agent({FIREFOX!r}) == ('Firefox', 'Windows')\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parent.parent,
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

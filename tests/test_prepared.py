@@ -67,20 +67,22 @@ def test_a_value_of_its_own_is_refused(dbc):
         limited(1)
 
 
-def test_each_database_gets_its_own_sql(dbc, tmp_path):
-    """The SQL is kept per database: its quoting and parameter style are the database's."""
+def test_the_sql_is_kept_per_kind_of_database_not_per_database(dbc, tmp_path):
+    """Its quoting and parameter style are the database class's: a database of another class gets
+    its own SQL, and opening more databases of a class (as a test run does) keeps nothing more."""
     from peewee import SqliteDatabase
 
     by_number = Prepared(lambda param: Space.select().where(Space.subscriber_number == param))
     assert [s.subscriber_number for s in by_number(LILA)] == [LILA]
-    other = SqliteDatabase(str(tmp_path / "other.sqlite3"))
     current = db.obj
-    db.initialize(other)
     try:
-        other.create_tables([Space])
-        assert by_number(LILA) == []
-        assert len(by_number._compiled) == 2
+        for n in range(3):
+            other = SqliteDatabase(str(tmp_path / f"other{n}.sqlite3"))
+            db.initialize(other)
+            other.create_tables([Space])
+            assert by_number(LILA) == []
+            other.close()
     finally:
-        other.close()
         db.initialize(current)
+    assert set(by_number._compiled) == {type(current), SqliteDatabase}  # one each, however many opened
     assert [s.subscriber_number for s in by_number(LILA)] == [LILA]
