@@ -95,8 +95,10 @@ def short_live(make_app):
         yield server
 
 
-def test_the_time_out_warning_extend_then_expire(browser, short_live, axe, request):
-    context = browser.new_context(base_url=short_live.url, locale="fr-FR", viewport={"width": 1024, "height": 800})
+def on_a_page_of_the_space(browser, live, axe, request):
+    """Bernard signed in on a new browser, on « Historique »; `check(state)` screenshots the page and
+    adds axe's findings to `found`."""
+    context = browser.new_context(base_url=live.url, locale="fr-FR", viewport={"width": 1024, "height": 800})
     context.set_default_timeout(5000)
     page = context.new_page()
     found = []
@@ -107,6 +109,11 @@ def test_the_time_out_warning_extend_then_expire(browser, short_live, axe, reque
 
     sign_in(page, BERNARD, BERNARD_PASSWORD)
     page.goto("/espace/historique?page=1")
+    return context, page, check, found
+
+
+def test_the_time_out_warning_extend_then_expire(browser, short_live, axe, request):
+    context, page, check, found = on_a_page_of_the_space(browser, short_live, axe, request)
     expect(page.locator(".session-timer__note")).to_contain_text("après 30 secondes sans activité")
     dialog = page.get_by_role("dialog", name="Votre session va prendre fin")
     expect(dialog).to_be_visible(timeout=15000)
@@ -157,17 +164,7 @@ def capped_live(make_app):
 def test_the_overall_limit_is_announced_not_offered_to_extend(browser, capped_live, axe, request):
     """Before the overall limit the warning says it cannot be pushed back and offers no « Prolonger »
     (pressing it would have changed nothing); closing it gives the focus back; the end then says why."""
-    context = browser.new_context(base_url=capped_live.url, locale="fr-FR", viewport={"width": 1024, "height": 800})
-    context.set_default_timeout(5000)
-    page = context.new_page()
-    found = []
-
-    def check(state):
-        shoot(page, f"{request.node.name}-{state}")
-        found.extend(f"[{state}] {line}" for line in describe(axe.run(page, options=AXE_OPTIONS)))
-
-    sign_in(page, BERNARD, BERNARD_PASSWORD)
-    page.goto("/espace/historique?page=1")
+    context, page, check, found = on_a_page_of_the_space(browser, capped_live, axe, request)
     expect(page.locator(".session-timer__note")).to_contain_text(
         "après 2 minutes sans activité, et au plus tard 30 secondes après la connexion")
     search = page.get_by_role("link", name="Retour à mon espace")
