@@ -22,7 +22,7 @@ CAPTCHA_PERIOD = timedelta(minutes=15)
 LOGIN_FAILED = "Adresse électronique ou mot de passe incorrect."
 CAPTCHA_NEEDED = (
     "Trop de tentatives de connexion avec cette adresse électronique. Par sécurité, recopiez aussi "
-    "les caractères de l'image (ou écoutez l'extrait sonore), jusqu'à {when} (heure de Paris). "
+    "les caractères de l'image (ou écoutez l'extrait sonore) ; cette mesure prend fin {when} (heure de Paris). "
     "Si vous avez oublié votre mot de passe, utilisez « Mot de passe oublié »."
 )
 

@@ -91,7 +91,7 @@ def test_three_days_three_browsers_and_a_stranger(browser, live, scan):
         # password; Bernard is told by e-mail.
         clock.shift(timedelta(minutes=5))
         stranger.page.goto("/connexion")
-        captcha_asked = re.compile(r"recopiez aussi les caractères de l'image .* jusqu'à .*\d\dh\d\d \(heure de Paris\)")
+        captcha_asked = re.compile(r"recopiez aussi les caractères de l'image .* prend fin le .*\d\dh\d\d \(heure de Paris\)")
         for guess in range(10):
             stranger.fill("Adresse électronique", BERNARD)
             stranger.fill("Mot de passe", f"Devine{guess}Devine{guess}Devine")
