@@ -82,6 +82,15 @@ def test_only_create_app_imports_a_blueprint():
             assert not targets & blueprints, f"{name} imports {targets & blueprints}"
 
 
+def test_views_read_and_change_the_database_through_the_domain():
+    """A blueprint's routes import no model: each read or change is a domain function, tested there.
+
+    The connection itself (`models.db`) is the health check's to open, and nothing else's."""
+    for path in PACKAGE.rglob("routes.py"):
+        found = imports(path, module_level=False) - {"espace.models", "espace.models.db"}
+        assert not {t for t in found if t.startswith("espace.models.")}, f"{module_name(path)} imports a model"
+
+
 # A number of characters, digits, minutes… typed in a page or a script: it belongs in the domain's
 # constants, passed through espace/limits.py.
 RETYPED = re.compile(r"\b\d+\s?(caractères|chiffres|minutes|heures|h\b|mois|jours|essais|codes|lignes)")

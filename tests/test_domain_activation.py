@@ -93,6 +93,13 @@ def test_code_is_single_use(request_for):
         activation.activate(request.id, "lila.pro@example.fr", NOW)
 
 
+def test_the_recap_shows_the_space_the_code_activated(request_for):
+    request, code = request_for()
+    space = activation.activate(activation.find_request_by_code(code, NOW).id, "lila.pro@example.fr", NOW)
+    shown = activation.activated_space(space.id)
+    assert (shown.subscriber_number, shown.login_email) == (LILA, "lila.pro@example.fr")
+
+
 def test_unknown_code_is_refused(dbc):
     with pytest.raises(Refused, match="incorrect"):
         activation.find_request_by_code("AAAAAAAAAAAA", NOW)

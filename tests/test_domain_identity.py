@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from conftest import BERNARD, LILA
+from espace.domain import identity
 from espace.domain.errors import Refused
 from espace.domain.hashing import Hasher
 from espace.domain.identity import (
@@ -52,6 +53,12 @@ def test_answers_collapse_inner_spaces():
 def test_unknown_number_is_refused(dbc):
     with pytest.raises(Refused, match="Aucun espace professionnel"):
         find_certificate_space("20990010000000")
+
+
+def test_the_candidate_is_the_space_its_first_step_found(dbc):
+    found = find_certificate_space(LILA)
+    candidate = identity.candidate(found.id)
+    assert (candidate.id, candidate.subscriber_number) == (found.id, LILA)
 
 
 def test_space_already_on_password_is_refused(dbc):

@@ -6,7 +6,6 @@ from ..domain import activation
 from ..domain.clock import now
 from ..domain.errors import Refused
 from ..extensions import encryptor, failed, limiter, rate
-from ..models import Space
 from ..recap import recap_pdf_response
 from ..web import pressed
 from ..wizard import Wizard
@@ -66,10 +65,10 @@ def identifiers():
 @wizard.step
 def recap():
     """Step 3: date and number, the recap PDF, the way to the services."""
-    return wizard.render("activation/recap.html", space=Space.get_by_id(wizard.progress()["space_id"]))
+    return wizard.render("activation/recap.html", space=activation.activated_space(wizard.progress()["space_id"]))
 
 
 @bp.route("/recapitulatif.pdf")
 @wizard.requires_step("activation.recap")
 def recap_pdf():
-    return recap_pdf_response(Space.get_by_id(wizard.progress()["space_id"]))
+    return recap_pdf_response(activation.activated_space(wizard.progress()["space_id"]))

@@ -128,6 +128,11 @@ def request_activation(space_id, email, password_hash, question, answer, encrypt
     return request
 
 
+def activated_space(space_id):
+    """The space an activation just converted: its number and date for the recap and its PDF."""
+    return Space.get_by_id(space_id)
+
+
 def find_request_by_code(code, now):
     """The pending request this code opens, or a refusal."""
     request = ActivationRequest.get_or_none(ActivationRequest.code_hash == sha256_hex(clean_code(code)))

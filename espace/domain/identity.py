@@ -43,6 +43,11 @@ def find_certificate_space(number):
     return space
 
 
+def candidate(space_id):
+    """The space EP 4 identifies, by the id its first step kept (its questions, its answers)."""
+    return Space.get_by_id(space_id)
+
+
 def start_conversion(number, now):
     """Step 1 of EP 4: the certificate space of this number, its history told the procedure began."""
     space = find_certificate_space(number)

@@ -7,7 +7,6 @@ from ..domain.credentials import normalise_email
 from ..domain.errors import Refused
 from ..extensions import encryptor, failed, hasher, limiter, rate
 from ..mail.messages import send_activation_code
-from ..models import Space
 from ..sessions import rotate_session_id
 from ..web import see_other
 from ..wizard import Wizard
@@ -57,7 +56,7 @@ def number():
 @wizard.step
 def verification():
     """Step 2: the space's own three trust questions."""
-    space = Space.get_by_id(wizard.progress()["candidate_id"])
+    space = identity.candidate(wizard.progress()["candidate_id"])
     form, valid = wizard.form(AnswersForm)
     refusal = None
     if valid:
@@ -98,7 +97,7 @@ def question():
     form, valid = wizard.form(QuestionForm)
     if valid:
         try:
-            activation.request_activation(
+            request = activation.request_activation(
                 state["space_id"], state["email"], state["password_hash"], form.question.data,
                 form.answer.data, encryptor(), now(), send_activation_code,
             )
@@ -107,8 +106,7 @@ def question():
             # and « Etape précédente » leads back to choose another.
             form.refuse(refusal)
         else:
-            space = Space.get_by_id(state["space_id"])
-            return wizard.finish(holder=space.formal_name, email=state["email"])
+            return wizard.finish(holder=request.space.formal_name, email=state["email"])
     return wizard.render("option/question.html", form, email=state["email"])
 
 
