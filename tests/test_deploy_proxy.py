@@ -25,6 +25,9 @@ pytestmark = [
     pytest.mark.skipif(not (DATABASE_URL and REDIS_URL), reason="needs TEST_DATABASE_URL and TEST_REDIS_URL"),
 ]
 
+FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+SAFARI_MAC = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+              "Version/17.5 Safari/605.1.15")
 BROWSER = "127.0.0.1"  # where the browser and the test clients connect from
 OTHER_CLIENT = "127.0.0.3"  # a second person on another address
 
@@ -239,6 +242,74 @@ def test_the_procedure_runs_in_the_browser_through_https(shape, chromium, fresh_
     assert {line["client"] for line in served} == {BROWSER}
     assert not any(line["path"].startswith("/static/") for line in served)
     for n, host in enumerate(shape.hosts):  # nginx shared the procedure out to both hosts
+        assert len(host_log(shape, since=[before[n] if i == n else 10**9 for i in range(2)])) >= 3
+
+
+def test_a_morning_of_bernards_with_a_stranger_beside_him_through_https(shape, chromium, fresh_limits, new_user):
+    """Bernard's office (remembered, with JavaScript) and laptop (without) through nginx to two hosts,
+    while a stranger guesses his password from four addresses: each address is stopped by its own
+    limit, the address asks the captcha of browsers not remembered, never of the office, and a
+    session closed from « Sécurité de mon espace » on one host is closed on the other."""
+    from browser.journey import Mouse, log_in, newest_mail, signed_out_with
+    from conftest import CAPTCHA
+    from playwright.sync_api import expect
+
+    def workstation(user_agent, javascript=True):
+        context = chromium.new_context(base_url=shape.url, locale="fr-FR", user_agent=user_agent,
+                                       java_script_enabled=javascript, viewport={"width": 1024, "height": 800})
+        context.set_default_timeout(10000)
+        return Mouse(context.new_page())
+
+    office = workstation(FIREFOX_WINDOWS)
+    laptop = workstation(SAFARI_MAC, javascript=False)
+    before = mark(shape)
+    try:
+        log_in(office, BERNARD_EMAIL, BERNARD_PASSWORD, remember=True)
+        log_in(laptop, BERNARD_EMAIL, BERNARD_PASSWORD)
+        assert "Safari sur Mac OS X" in newest_mail(laptop.page.context, "Connexion depuis un nouveau navigateur")
+
+        # The stranger: three wrong passwords a minute from each address (RATE_LOGIN), then 429.
+        first_notice = last_text_for(shape, BERNARD_EMAIL)[0]
+        guesses = []
+        for n, source in enumerate(("127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6")):
+            stranger = new_user(source=source)
+            expect_status(stranger.get("/connexion"), 200, "login page")
+            for guess in range(3):
+                answer = stranger.post("/connexion", {"email": BERNARD_EMAIL, "password": f"Devine{n}{guess}Devine"})
+                guesses.append(answer.status)
+            assert stranger.post("/connexion", {"email": BERNARD_EMAIL, "password": BERNARD_PASSWORD}).status == 429
+        assert guesses == [422] * 12
+        assert "Mot de passe oublié" in wait_for_message(shape, BERNARD_EMAIL, first_notice)  # told once
+
+        # The office, remembered, is not concerned: the password alone, no captcha, no code.
+        office.press("Se déconnecter")
+        log_in(office, BERNARD_EMAIL, BERNARD_PASSWORD, expect_code=False)
+        # A browser not remembered is asked the captcha, even with the right password, then comes in.
+        laptop.press("Se déconnecter")
+        laptop.fill("Adresse électronique", BERNARD_EMAIL)
+        laptop.fill("Mot de passe", BERNARD_PASSWORD)
+        laptop.press("Connexion")
+        expect(laptop.page.get_by_role("main")).to_contain_text("recopiez aussi les caractères de l'image")
+        laptop.fill("Recopiez les caractères de l'image", CAPTCHA)
+        log_in(laptop, BERNARD_EMAIL, BERNARD_PASSWORD)  # the captcha solved: the counts are forgotten
+
+        # From the office, « Sécurité de mon espace » closes the laptop's session, wherever it was served.
+        office.follow("Sécurité de mon espace")
+        main = office.page.get_by_role("main")
+        expect(main.get_by_role("heading", name=re.compile(r"^Firefox sur Windows cette session$"))).to_be_visible()
+        laptop_row = main.get_by_role("button", name=re.compile(r"^Fermer la session Safari sur Mac OS X"))
+        expect(laptop_row).to_have_count(1)
+        laptop_row.click()
+        expect(office.page.locator("#notices")).to_contain_text("a été fermée")
+        signed_out_with(laptop.page, "Votre session a été fermée depuis la page")
+        office.page.goto("/espace/")
+        expect(office.page).to_have_url(re.compile(r"/espace/$"))  # this one stays
+    finally:
+        office.page.context.close()
+        laptop.page.context.close()
+    served = host_log(shape, since=before)
+    assert {line["client"] for line in served} >= {BROWSER, "127.0.0.3", "127.0.0.6"}
+    for n in range(2):  # both hosts served the morning: the session, the limits and the counts are shared
         assert len(host_log(shape, since=[before[n] if i == n else 10**9 for i in range(2)])) >= 3
 
 

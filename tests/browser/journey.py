@@ -217,3 +217,32 @@ def sign_in(page, email, password, remember=False):
     expect(page).to_have_url(re.compile(r"/connexion/code$|/espace/$"))
     if page.url.endswith("/connexion/code"):
         confirm_sign_in(page, Mouse(page), remember)
+
+
+def log_in(person, email, password, remember=False, expect_code=True):
+    """The login page (its captcha already typed, if it asked one), then the code if this browser is
+    asked for it; the password must be right."""
+    page = person.page
+    if "/connexion" not in page.url:
+        page.goto("/connexion")
+    person.fill("Adresse électronique", email)
+    person.fill("Mot de passe", password)
+    person.press("Connexion")
+    # Wait for the answer: the code step, or the space (or the page asked for) straight away. In the
+    # path only: the login page's own address may name a page of the space (« ?suite=/espace/… »).
+    expect(page).to_have_url(re.compile(r"^[^?]*(/connexion/code|/espace/[^?]*)(\?.*)?$"))
+    if page.url.endswith("/connexion/code"):
+        assert expect_code, "a remembered browser was asked for the code"
+        person.fill("Code de confirmation", signin_code(page.context))
+        if remember:
+            person.check("Se souvenir de ce navigateur")
+        person.press("Valider")
+    else:
+        assert not expect_code, "this browser was not asked for the code"
+    expect(page).not_to_have_url(re.compile(r"/connexion"))
+
+
+def signed_out_with(page, message):
+    page.goto("/espace/")
+    expect(page).to_have_url(re.compile(r"/connexion$"))  # the space home is where sign-in leads anyway
+    expect(page.get_by_role("main")).to_contain_text(message)

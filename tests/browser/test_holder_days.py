@@ -13,7 +13,7 @@ from conftest import BERNARD_PASSWORD, CAPTCHA
 from playwright.sync_api import expect
 
 from .conftest import _context
-from .journey import Keyboard, Mouse, newest_mail, signin_code
+from .journey import Keyboard, Mouse, log_in, newest_mail, signed_out_with
 from .test_accessibility import Audit
 
 pytestmark = pytest.mark.browser
@@ -40,35 +40,6 @@ def activate(person, locator):
         person.page.keyboard.press("Space")
     else:
         locator.click()
-
-
-def log_in(person, email, password, remember=False, expect_code=True):
-    """The login page (its captcha already typed, if it asked one), then the code if this browser is
-    asked for it; the password must be right."""
-    page = person.page
-    if "/connexion" not in page.url:
-        page.goto("/connexion")
-    person.fill("Adresse électronique", email)
-    person.fill("Mot de passe", password)
-    person.press("Connexion")
-    # Wait for the answer: the code step, or the space (or the page asked for) straight away. In the
-    # path only: the login page's own address may name a page of the space (« ?suite=/espace/… »).
-    expect(page).to_have_url(re.compile(r"^[^?]*(/connexion/code|/espace/[^?]*)(\?.*)?$"))
-    if page.url.endswith("/connexion/code"):
-        assert expect_code, "a remembered browser was asked for the code"
-        person.fill("Code de confirmation", signin_code(page.context))
-        if remember:
-            person.check("Se souvenir de ce navigateur")
-        person.press("Valider")
-    else:
-        assert not expect_code, "this browser was not asked for the code"
-    expect(page).not_to_have_url(re.compile(r"/connexion"))
-
-
-def signed_out_with(page, message):
-    page.goto("/espace/")
-    expect(page).to_have_url(re.compile(r"/connexion$"))  # the space home is where sign-in leads anyway
-    expect(page.get_by_role("main")).to_contain_text(message)
 
 
 def test_three_days_three_browsers_and_a_stranger(browser, live, scan):
