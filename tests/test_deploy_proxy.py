@@ -250,8 +250,7 @@ def test_a_morning_of_bernards_with_a_stranger_beside_him_through_https(shape, c
     while a stranger guesses his password from four addresses: each address is stopped by its own
     limit, the address asks the captcha of browsers not remembered, never of the office, and a
     session closed from « Sécurité de mon espace » on one host is closed on the other."""
-    from browser.journey import Mouse, log_in, newest_mail, signed_out_with
-    from conftest import CAPTCHA
+    from browser.journey import Mouse, log_in, log_in_past_the_captcha, newest_mail, signed_out_with
     from playwright.sync_api import expect
 
     def workstation(user_agent, javascript=True):
@@ -286,12 +285,7 @@ def test_a_morning_of_bernards_with_a_stranger_beside_him_through_https(shape, c
         log_in(office, BERNARD_EMAIL, BERNARD_PASSWORD, expect_code=False)
         # A browser not remembered is asked the captcha, even with the right password, then comes in.
         laptop.press("Se déconnecter")
-        laptop.fill("Adresse électronique", BERNARD_EMAIL)
-        laptop.fill("Mot de passe", BERNARD_PASSWORD)
-        laptop.press("Connexion")
-        expect(laptop.page.get_by_role("main")).to_contain_text("recopiez aussi les caractères de l'image")
-        laptop.fill("Recopiez les caractères de l'image", CAPTCHA)
-        log_in(laptop, BERNARD_EMAIL, BERNARD_PASSWORD)  # the captcha solved: the counts are forgotten
+        log_in_past_the_captcha(laptop, BERNARD_EMAIL, BERNARD_PASSWORD)  # solved: the counts are forgotten
 
         # From the office, « Sécurité de mon espace » closes the laptop's session, wherever it was served.
         office.follow("Sécurité de mon espace")

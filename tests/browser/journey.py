@@ -242,6 +242,17 @@ def log_in(person, email, password, remember=False, expect_code=True):
     expect(page).not_to_have_url(re.compile(r"/connexion"))
 
 
+def log_in_past_the_captcha(person, email, password):
+    """A browser that is not remembered, on an address that asks the captcha: the right password is
+    refused without it, then the captcha typed with it leads on to the code."""
+    person.fill("Adresse électronique", email)
+    person.fill("Mot de passe", password)
+    person.press("Connexion")
+    expect(person.page.get_by_role("main")).to_contain_text("recopiez aussi les caractères de l'image")
+    person.fill("Recopiez les caractères de l'image", CAPTCHA)
+    log_in(person, email, password)
+
+
 def signed_out_with(page, message):
     page.goto("/espace/")
     expect(page).to_have_url(re.compile(r"/connexion$"))  # the space home is where sign-in leads anyway
