@@ -38,7 +38,7 @@ CSP = (
 
 
 # Pages of a procedure or of a space: never kept by a browser or proxy cache.
-PRIVATE_BLUEPRINTS = ("option", "activation", "captcha", "space", "history", "auth", "outbox",
+PRIVATE_BLUEPRINTS = ("option", "activation", "captcha", "space", "history", "signin", "outbox",
                       "credentials_change", "coordinates", "reset", "security")
 
 
@@ -173,7 +173,7 @@ def prepare_database(app):
 
 def register_blueprints(app):
     from .activation.routes import bp as activation_bp
-    from .auth.routes import bp as auth_bp
+    from .signin.routes import bp as signin_bp
     from .captcha.routes import bp as captcha_bp
     from .coordinates.routes import bp as coordinates_bp
     from .credentials_change.routes import bp as credentials_change_bp
@@ -185,7 +185,7 @@ def register_blueprints(app):
     from .security.routes import bp as security_bp
     from .space.routes import bp as space_bp
 
-    for bp in (pages_bp, option_bp, activation_bp, captcha_bp, auth_bp, space_bp, history_bp, health_bp,
+    for bp in (pages_bp, option_bp, activation_bp, captcha_bp, signin_bp, space_bp, history_bp, health_bp,
                credentials_change_bp, coordinates_bp, reset_bp, security_bp):
         app.register_blueprint(bp)
     if app.config["ESPACE_ENV"] in ("development", "testing"):

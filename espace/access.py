@@ -41,7 +41,7 @@ def warn_before():
 def sign_in(space):
     """A new session id and a new row in the registry; whatever the visitor had started is forgotten.
 
-    A browser recognised as remembered (espace/auth/devices.py) is noted on the row.
+    A browser recognised as remembered (espace/signin/devices.py) is noted on the row.
     """
     device_id = g.pop("remembered_device", None)
     _end_current(security.SIGNED_OUT)
@@ -126,7 +126,7 @@ def send_to_login():
     if ended:
         sign_out()  # a sign-in still waiting for its code is kept: it may be another tab's
     flash(security.ended_message(reason, idle_limit(), absolute_limit()) if ended else SIGN_IN_FIRST, "info")
-    return see_other(url_for("auth.login", suite=requested_page()))
+    return see_other(url_for("signin.login", suite=requested_page()))
 
 
 def requested_page():
@@ -163,7 +163,7 @@ def safe_return_path(path):
         endpoint, _ = current_app.url_map.bind("localhost").match(parts.path, method="GET")
     except HTTPException:
         return None
-    return path if endpoint not in ("auth.login", "auth.confirm", "static") else None
+    return path if endpoint not in ("signin.login", "signin.confirm", "static") else None
 
 
 def local_path(path):

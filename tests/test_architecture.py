@@ -91,6 +91,17 @@ def test_views_read_and_change_the_database_through_the_domain():
         assert not {t for t in found if t.startswith("espace.models.")}, f"{module_name(path)} imports a model"
 
 
+def test_a_procedure_has_one_name_in_the_package_its_templates_and_its_tests():
+    """espace/<name>/ renders templates/<name>/ only, and tests/test_<name>*.py exist (issue 16.6)."""
+    for path in sorted(PACKAGE.glob("*/routes.py")):
+        name = path.parent.name
+        pages = set(re.findall(r"""["']([a-z_]+)/[a-z_/]+\.html["']""", path.read_text()))
+        assert pages <= {name}, f"espace/{name}/ renders templates of {pages - {name}}"
+        if pages:
+            assert (ROOT / "templates" / name).is_dir()
+            assert list((ROOT / "tests").glob(f"test_{name}*.py")), f"no tests/test_{name}*.py"
+
+
 # A number of characters, digits, minutes… typed in a page or a script: it belongs in the domain's
 # constants, passed through espace/limits.py.
 RETYPED = re.compile(r"\b\d+\s?(caractères|chiffres|minutes|heures|h\b|mois|jours|essais|codes|lignes)")

@@ -249,7 +249,7 @@ def test_stats_counts_spaces_requests_and_locks(walk, runner, app):
 def lock_everything(walk):
     from conftest import CLAUDE
     from espace.domain.identity import MAX_ANSWER_FAILURES
-    from espace.domain.login import MAX_LOGIN_FAILURES
+    from espace.domain.signin_password import MAX_LOGIN_FAILURES
 
     walk.number(CLAUDE)
     for _ in range(MAX_ANSWER_FAILURES):

@@ -10,7 +10,7 @@ from espace.domain.activation import TRUST_QUESTIONS
 from espace.domain.crypto import Encryptor
 from espace.domain.errors import Refused
 from espace.domain.hashing import Hasher
-from espace.domain.login import MAX_LOGIN_FAILURES
+from espace.domain.signin_password import MAX_LOGIN_FAILURES
 from espace.models import Space
 
 NOW = datetime(2030, 1, 15, 10, 0)

@@ -140,7 +140,7 @@ def test_every_table_has_a_retention_rule_in_the_rules():
 
 
 def test_login_counters_go_once_their_window_and_captcha_are_over(app, runner):
-    from espace.domain import login
+    from espace.domain import signin_password as login
     from espace.models import LoginFailure
 
     def counter(key, window_start, captcha_until=None):

@@ -14,7 +14,7 @@ from live_server import Browser, LiveServer
 
 from espace import create_app
 from espace.domain.identity import ANSWER_LOCK, MAX_ANSWER_FAILURES
-from espace.domain.login import CAPTCHA_PERIOD, MAX_LOGIN_FAILURES
+from espace.domain.signin_password import CAPTCHA_PERIOD, MAX_LOGIN_FAILURES
 from espace.models import Space, db
 
 WRONG = {"answer1": "Laurence", "answer2": "Rugby", "answer3": "Peugeot"}

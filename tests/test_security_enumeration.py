@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from conftest import BERNARD_PASSWORD
 
-from espace.domain.login import MAX_LOGIN_FAILURES
+from espace.domain.signin_password import MAX_LOGIN_FAILURES
 
 KNOWN = "toto321@toto.toto"  # Bernard logs in with it
 UNKNOWN = "personne@exemple.fr"

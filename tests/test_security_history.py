@@ -5,7 +5,7 @@ import pytest
 
 from conftest import BERNARD, BERNARD_PASSWORD, LILA, PASSWORD, text
 from espace.domain import security
-from espace.domain.login import MAX_LOGIN_FAILURES
+from espace.domain.signin_password import MAX_LOGIN_FAILURES
 from espace.models import Event, Space, db
 
 CLIENT = "203.0.113.45"

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from conftest import BERNARD, BERNARD_PASSWORD, LILA, Walk, signin_code_of
 
-from espace.auth.devices import COOKIE
+from espace.signin.devices import COOKIE
 from espace.domain import security
 from espace.models import Device, Event, OpenSession, OutboxMessage, SigninCode, Space, db
 

@@ -10,7 +10,7 @@ from functools import partial
 
 from ..models import (ACCESS_CERTIFICATE, ACCESS_PASSWORD, EXPIRED, PENDING, USED, ActivationRequest, Device,
                       EmailChange, OutboxMessage, PasswordReset, SigninCode, Space, db)
-from . import activation, credentials_change, history, login, reset, security, signin
+from . import activation, credentials_change, history, reset, security, signin, signin_password
 from .credentials_change import PASSWORD_CHECK_THROTTLE
 from .errors import Refused
 from . import mail_queue
@@ -76,7 +76,7 @@ STATS = (
     ("messages de la boîte d'envoi de développement", _outbox),
     ("espaces bloqués : questions de confiance", partial(_locked, ANSWER_THROTTLE)),
     ("espaces bloqués : vérification du mot de passe actuel", partial(_locked, PASSWORD_CHECK_THROTTLE)),
-    ("adresses de connexion soumises à l'image (trop d'échecs)", login.spaces_needing_captcha),
+    ("adresses de connexion soumises à l'image (trop d'échecs)", signin_password.spaces_needing_captcha),
     ("espaces bloqués : codes de connexion", signin.spaces_with_codes_blocked),
 )
 
@@ -102,7 +102,7 @@ PURGES = (
     ("changement(s) d'adresse électronique périmé(s) supprimé(s)", credentials_change.purge_expired),
     ("code(s) de connexion et navigateur(s) mémorisé(s) périmés supprimés", signin.purge_expired),
     (f"message(s) de la boîte d'envoi de plus de {OUTBOX_KEPT.days} jours supprimé(s)", purge_outbox),
-    ("compteur(s) d'échecs de connexion périmé(s) supprimé(s)", login.purge_expired),
+    ("compteur(s) d'échecs de connexion périmé(s) supprimé(s)", signin_password.purge_expired),
     ("session(s) terminée(s) depuis plus d'un jour supprimée(s)", security.purge_expired),
     ("message(s) en échec depuis plus de 30 jours supprimé(s) de la file d'envoi", mail_queue.purge_failed),
 )
@@ -133,14 +133,14 @@ class CodeCeiling:
 
 
 class LoginCaptcha:
-    """The captcha asked at the login of the space's address after too many wrong passwords (login.py)."""
+    """The captcha asked at the login of the space's address after too many wrong passwords (signin_password.py)."""
 
     def held(self, space, now):
         """Asked now, or failures counted towards it."""
-        return bool(space.login_email) and login.failures_counted(space.login_email, now)
+        return bool(space.login_email) and signin_password.failures_counted(space.login_email, now)
 
     def clear(self, space, now):
-        login.unlock(space)
+        signin_password.unlock(space)
 
 
 # (what the holder could not do, its block): `flask unlock` clears them all; `stats` counts them.

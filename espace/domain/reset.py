@@ -13,7 +13,7 @@ from ..models import PENDING, PasswordReset, Space, db
 from . import security
 from .credentials import SAME_PASSWORD, new_password_problem, normalise_email  # noqa: F401
 from .errors import Refused
-from . import login
+from . import signin_password
 from .events import emit
 from .hashing import sha256_hex
 from .pending import check_usable, end_pending
@@ -119,7 +119,7 @@ def complete_reset(token_hash, password, hasher, now):
         end_pending(reset.space_id)
         space = Space.get_by_id(reset.space_id)
         # The holder proved the mailbox and the trust answer: the login asks no more captcha.
-        login.forget_failures(space.login_email)
+        signin_password.forget_failures(space.login_email)
     emit("password_reset", space.id, now)
     return space
 

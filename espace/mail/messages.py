@@ -79,7 +79,7 @@ def signin_code_message(space, code, row):
     """The 6-digit code that confirms a sign-in, valid 10 minutes, to the login address."""
     return compose(space.login_email, "Votre code de confirmation de connexion – espace professionnel",
                    "signin_code", holder=space.holder_name, code=code, sent=to_paris(row.created_at),
-                   deadline=to_paris(row.expires_at), login_link=absolute("auth.login"),
+                   deadline=to_paris(row.expires_at), login_link=absolute("signin.login"),
                    phone=assistance.PHONE, hours=assistance.HOURS)
 
 
@@ -93,7 +93,7 @@ def notification_message(space, subject, what, recipient=None, details=None, adv
     """What happened to the space, when (Paris time), from where, and what to do if it was not the holder."""
     return compose(recipient or space.login_email, f"{subject} – espace professionnel", "notification",
                    subject=subject, holder=space.holder_name, what=what, details=details, advice=advice,
-                   client=client, when=to_paris(when or now()), login_link=absolute("auth.login"),
+                   client=client, when=to_paris(when or now()), login_link=absolute("signin.login"),
                    reset_link=absolute("reset.request_link"), extra_link=extra_link,
                    phone=assistance.PHONE, hours=assistance.HOURS)
 

@@ -127,7 +127,7 @@ def password():
         else:
             sign_out()
             flash(DONE, "info")
-            return see_other(url_for("auth.login"))
+            return see_other(url_for("signin.login"))
     return wizard.render("reset/password.html", form)
 
 
@@ -136,4 +136,4 @@ def leave():
     """« Quitter »: abandon the procedure; the link, if any, stays valid until its hour ends."""
     wizard.clear()
     flash("Vous avez quitté la procédure « Mot de passe oublié ». Votre mot de passe n'a pas été changé.", "info")
-    return see_other(url_for("auth.login"))
+    return see_other(url_for("signin.login"))

@@ -4,7 +4,7 @@ Each entry says what the SPEC asks and the code does on the day the machine was 
 rule changes (a mail queue, notifications, pending codes ended by a password change…), change it
 here and the machine follows.
 """
-from espace.domain import credentials_change, login, reset, signin
+from espace.domain import credentials_change, reset, signin, signin_password
 from espace.domain.identity import MAX_ANSWER_FAILURES
 
 # The mails each action sends: (subject before « – espace professionnel », recipient role).
@@ -27,7 +27,7 @@ MAILS = {
 }
 
 # Limits and locks (the domain's own constants: the machine counts against them).
-LOGIN_FAILURES = login.MAX_LOGIN_FAILURES       # wrong passwords for an address: then the captcha is asked
+LOGIN_FAILURES = signin_password.MAX_LOGIN_FAILURES       # wrong passwords for an address: then the captcha is asked
 PASSWORD_CHECK_FAILURES = credentials_change.MAX_PASSWORD_CHECK_FAILURES  # EP 5 / EP 3: the next check locks
 ANSWER_FAILURES = MAX_ANSWER_FAILURES           # trust answers (EP 4) and the EP 6 question, one lock
 SIGNIN_CODE_TRIES = signin.MAX_TRIES            # per sign-in code

@@ -23,7 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from espace import create_app
 from espace.domain.activation import TRUST_QUESTIONS
 from espace.domain.hashing import sha256_hex
-from espace.domain.login import address_key
+from espace.domain.signin_password import address_key
 from espace.domain.signin import code_digest
 from espace.models import (ACCESS_PASSWORD, Device, EmailChange, LoginFailure, OutboxMessage, PasswordReset, SigninCode,
                            Space, db)

@@ -6,7 +6,7 @@ from ..access import safe_return_path, sign_in, sign_out, signed_in_space
 from ..domain import signin
 from ..domain.clock import french_datetime, now
 from ..domain.errors import Refused
-from ..domain.login import CaptchaNeeded, authenticate, signed_in, signed_out
+from ..domain.signin_password import CaptchaNeeded, authenticate, signed_in, signed_out
 from ..extensions import failed, hasher, limiter, rate
 from ..mail.messages import send_signin_code
 from ..sessions import rotate_session_id
@@ -15,7 +15,7 @@ from ..wizard import Wizard
 from . import devices
 from .forms import ConfirmationForm, LoginForm
 
-bp = Blueprint("auth", __name__)
+bp = Blueprint("signin", __name__)
 
 ENDED_MEANWHILE = ("Le mot de passe de cet espace a été changé pendant votre connexion : "
                    "connectez-vous avec le nouveau mot de passe.")
@@ -26,8 +26,8 @@ SIGNIN_EXPIRED = (f"Votre connexion n'a pas été confirmée dans les {signin.CO
 
 # The login page is step 1; the session holds only the pending sign-in until its code is right.
 wizard = Wizard("signin", (
-    ("Identifiants", "auth.login"),
-    ("Code de confirmation", "auth.confirm"),
+    ("Identifiants", "signin.login"),
+    ("Code de confirmation", "signin.confirm"),
 ))
 
 
@@ -55,7 +55,7 @@ def login():
         else:
             return start_signin(space, safe_return_path(form.suite.data))
     form.password.raw_data, form.password.data = [], ""
-    return render_form("auth/login.html", form, refusal,
+    return render_form("signin/login.html", form, refusal,
                        ask_captcha=ask_captcha, captcha_v=challenge.version() if ask_captcha else None)
 
 
@@ -76,7 +76,7 @@ def confirm():
     """Step 2: the 6-digit code e-mailed after the password, or « Renvoyer un code »."""
     space = pending_space()
     if space is None:
-        return see_other(url_for("auth.login"))
+        return see_other(url_for("signin.login"))
     refusal = None
     if pressed("renvoyer"):
         form, valid = ConfirmationForm(formdata=None), False
@@ -94,7 +94,7 @@ def confirm():
         else:
             return enter(space, wizard.progress().get("suite"), new_browser=True, remember=form.remember.data)
     progress = wizard.progress()
-    return wizard.render("auth/code.html", form, refusal=refusal, email=space.login_email,
+    return wizard.render("signin/code.html", form, refusal=refusal, email=space.login_email,
                          sent_at=progress.get("sent_at"), problem=progress.get("problem"),
                          can_resend=(len(progress.get("code_ids", [])) <= signin.MAX_RESENDS
                                      and signin.codes_blocked_until(space.id, now()) is None),
@@ -106,7 +106,7 @@ def leave():
     """« Quitter »: abandon this sign-in; the code e-mailed stays unused."""
     wizard.clear()
     flash("Vous avez quitté la connexion. Vous n'êtes pas connecté(e).", "info")
-    return see_other(url_for("auth.login"))
+    return see_other(url_for("signin.login"))
 
 
 @bp.route("/deconnexion", methods=["POST"])
@@ -116,7 +116,7 @@ def logout():
     if space is not None:
         signed_out(space.id, now())
     flash("Vous êtes déconnecté(e) de votre espace professionnel.", "info")
-    return see_other(url_for("auth.login"))
+    return see_other(url_for("signin.login"))
 
 
 def pending_space():

@@ -6,7 +6,7 @@ import pytest
 from conftest import BERNARD, BERNARD_PASSWORD
 from espace.domain.errors import Refused
 from espace.domain.hashing import Hasher
-from espace.domain.login import (CAPTCHA_NEEDED, CAPTCHA_PERIOD, LOGIN_FAILED, LOGIN_WINDOW, MAX_LOGIN_FAILURES,
+from espace.domain.signin_password import (CAPTCHA_NEEDED, CAPTCHA_PERIOD, LOGIN_FAILED, LOGIN_WINDOW, MAX_LOGIN_FAILURES,
                                  CaptchaNeeded, authenticate, captcha_needed_until, purge_expired)
 from espace.models import LoginFailure, Space
 
@@ -220,7 +220,7 @@ def test_no_view_nor_operator_command_writes_the_history_or_sends_a_notice_itsel
 
 
 def test_a_sign_in_and_a_sign_out_are_told_once_each(dbc, told):
-    from espace.domain.login import signed_in, signed_out
+    from espace.domain.signin_password import signed_in, signed_out
 
     signed_in(space_id(), NOW, new_browser=True)
     signed_in(space_id(), NOW, new_browser=False)
@@ -231,7 +231,7 @@ def test_a_sign_in_and_a_sign_out_are_told_once_each(dbc, told):
 
 
 def test_unlock_forgets_the_failures_of_the_spaces_address_only(dbc):
-    from espace.domain.login import unlock
+    from espace.domain.signin_password import unlock
 
     hasher = Hasher(4)
     for _ in range(MAX_LOGIN_FAILURES):
@@ -243,7 +243,7 @@ def test_unlock_forgets_the_failures_of_the_spaces_address_only(dbc):
 
 
 def test_failures_counted_while_in_their_window_or_while_the_captcha_is_asked(dbc):
-    from espace.domain.login import failures_counted
+    from espace.domain.signin_password import failures_counted
 
     hasher = Hasher(4)
     assert not failures_counted("toto321@toto.toto", NOW)

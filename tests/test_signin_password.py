@@ -1,4 +1,4 @@
-"""« Connexion à mon espace professionnel », logout and the space behind it."""
+"""« Connexion à mon espace professionnel »: the password step, its captcha past a threshold, logout."""
 import re
 from datetime import datetime, timezone
 
@@ -6,8 +6,7 @@ import pytest
 import time_machine
 
 from conftest import BERNARD, BERNARD_PASSWORD, Walk, log_in, plain, signed_in, text
-from espace.domain.login import MAX_LOGIN_FAILURES
-from espace.models import Space, db
+from espace.domain.signin_password import MAX_LOGIN_FAILURES
 
 GENERIC = "Adresse électronique ou mot de passe incorrect."
 
@@ -93,21 +92,6 @@ def test_session_id_changes_at_login(walk, client):
     before = client.get_cookie("espace_session").value
     log_in(client, "toto321@toto.toto", BERNARD_PASSWORD)
     assert client.get_cookie("espace_session").value != before
-
-
-def test_space_requires_login(client):
-    for url in ("/espace/", "/espace/coordonnees", "/espace/coordonnees/recapitulatif.pdf"):
-        response = client.get(url)
-        assert response.status_code == 303 and "/connexion" in response.location
-
-
-def test_coordinates_show_the_recap_again(walk, client):
-    walk.login("toto321@toto.toto", BERNARD_PASSWORD)
-    page = text(client.get("/espace/coordonnees"))
-    assert "Gérer vos coordonnées" in page and "02 33 47 67 96" in page and "Votre hobby ?" in page
-    assert 'href="/espace/coordonnees/recapitulatif.pdf"' in page
-    pdf = client.get("/espace/coordonnees/recapitulatif.pdf")
-    assert pdf.mimetype == "application/pdf"
 
 
 def test_logout_ends_the_space_session(client):

@@ -12,7 +12,7 @@ class LoginForm(FlaskForm):
                                                 at_most(100, "L'adresse électronique")])
     password = PasswordField("Mot de passe", [required("Saisissez votre mot de passe."),
                                               at_most(200, "Le mot de passe")])
-    # Asked only past the threshold of failures for the address (espace/domain/login.py).
+    # Asked only past the threshold of failures for the address (espace/domain/signin_password.py).
     captcha = StringField("Recopiez les caractères de l'image", [at_most(40, "La saisie")])
     # The page of the space to come back to after sign-in (checked by access.safe_return_path).
     suite = HiddenField()
