@@ -1,5 +1,5 @@
 """Extensions created here, bound to the app in create_app()."""
-from flask import current_app
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_session import Session
@@ -8,6 +8,16 @@ from flask_wtf import CSRFProtect
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 server_sessions = Session()
+
+# Every limit of this app counts POSTs (an answer refused, a code or a link asked): reading a page
+# costs nothing, and Flask-Limiter's bookkeeping was 8 % of a GET of /connexion. A GET, HEAD or
+# OPTIONS is not looked at (tests/test_security_bruteforce.py checks that every limit is POST-only).
+READ_ONLY_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+@limiter.request_filter
+def _reading_a_page():
+    return request.method in READ_ONLY_METHODS
 
 
 def hasher():

@@ -137,6 +137,30 @@ def test_per_address_limit_says_when_to_retry(make_app, setting, path, data, fir
         assert attacker.post(path, data=data).status_code == 422
 
 
+def test_every_limit_counts_posts_only_so_reading_a_page_is_never_checked(app):
+    """The limiter looks at no GET, HEAD or OPTIONS (extensions._reading_a_page): that is only safe
+    while every limit of the app is a POST limit, which this test holds to."""
+    from espace.extensions import READ_ONLY_METHODS, limiter
+
+    manager = limiter.limit_manager
+    assert manager.application_limits == [] and manager.default_limits == []
+    assert not manager._blueprint_limits
+    limits = [limit for route_limits in manager._decorated_limits.values() for limit in route_limits]
+    assert len(limits) >= 13  # every limited form: EP 4, activation, sign-in, EP 6, EP 5, EP 3
+    assert all(limit.methods and set(limit.methods) == {"post"} for limit in limits), \
+        [(limit.limit_provider, limit.methods) for limit in limits]
+    assert set(READ_ONLY_METHODS) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_a_blocked_address_still_reads_the_page(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", RATE_LOGIN="1 per minute")
+    client = app.test_client()
+    wrong = {"email": "toto321@toto.toto", "password": "x" * 20}
+    assert client.post("/connexion", data=wrong).status_code == 422
+    assert client.post("/connexion", data=wrong).status_code == 429
+    assert client.get("/connexion").status_code == 200 and client.head("/connexion").status_code == 200
+
+
 def test_forged_forwarded_for_does_not_escape_the_limit(make_app):
     """Without TRUSTED_PROXIES, X-Forwarded-For is the attacker's word: ignored."""
     app = make_app(RATELIMIT_ENABLED=True, RATE_LOGIN="3 per minute")

@@ -65,7 +65,8 @@ def identifiers():
 @wizard.step
 def recap():
     """Step 3: date and number, the recap PDF, the way to the services."""
-    return wizard.render("activation/recap.html", space=activation.activated_space(wizard.progress()["space_id"]))
+    space = activation.activated_space(wizard.progress()["space_id"])
+    return wizard.render("activation/recap.html", space=space)
 
 
 @bp.route("/recapitulatif.pdf")
