@@ -1,4 +1,4 @@
-"""Login with e-mail + password: one generic answer; past a threshold, the captcha too.
+"""The sign-in's password step (« Connexion »): one generic answer; past a threshold, the captcha too.
 
 Nobody can lock a holder out (SECURITY.md « Connexion »): wrong passwords are counted per
 typed address, known or not, and past MAX_LOGIN_FAILURES within LOGIN_WINDOW that address
