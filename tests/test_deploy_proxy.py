@@ -278,7 +278,7 @@ def test_a_morning_of_bernards_with_a_stranger_beside_him_through_https(shape, c
                 guesses.append(answer.status)
             assert stranger.post("/connexion", {"email": BERNARD_EMAIL, "password": BERNARD_PASSWORD}).status == 429
         assert guesses == [422] * 12
-        assert "Mot de passe oublié" in wait_for_message(shape, BERNARD_EMAIL, first_notice)  # told once
+        assert "Mot de passe oublié" in wait_for_message(shape, BERNARD_EMAIL, first_notice)
 
         # The office, remembered, is not concerned: the password alone, no captcha, no code.
         office.press("Se déconnecter")
@@ -298,6 +298,9 @@ def test_a_morning_of_bernards_with_a_stranger_beside_him_through_https(shape, c
         signed_out_with(laptop.page, "Votre session a été fermée depuis la page")
         office.page.goto("/espace/")
         expect(office.page).to_have_url(re.compile(r"/espace/$"))  # this one stays
+        # Twelve guesses from four addresses, one notice: when the captcha started, not for each guess.
+        subjects = subjects_for(shape, BERNARD_EMAIL, after_id=first_notice)
+        assert sum("Tentatives de connexion infructueuses" in subject for subject in subjects) == 1, subjects
     finally:
         office.page.context.close()
         laptop.page.context.close()
@@ -329,6 +332,15 @@ def last_text_for(shape, email):
             "SELECT id, text_body FROM outbox_message WHERE recipient = %s ORDER BY id DESC LIMIT 1", (email,)
         ).fetchone()
     return row or (0, "")
+
+
+def subjects_for(shape, email, after_id):
+    """The subjects of the messages sent to `email` after the message `after_id`, oldest first."""
+    database = shape.outbox.database
+    with database.connection_context():
+        rows = database.execute_sql("SELECT subject FROM outbox_message WHERE recipient = %s AND id > %s ORDER BY id",
+                                    (email, after_id)).fetchall()
+    return [subject for subject, in rows]
 
 
 def wait_for_message(shape, email, after_id, timeout=15):
