@@ -78,17 +78,18 @@ def extend():
     space = signed_in_space(touch=False)
     if space is None or not form.validate_on_submit():
         return (jsonify(remaining=0, capped=False), 401) if wants_json() else send_to_login()
-    if session_capped():  # its overall limit comes first: nothing to extend
-        if wants_json():
-            return jsonify(remaining=seconds_left(), capped=True)
+    capped = session_capped()  # its overall limit comes first: nothing to extend
+    if not capped:
+        g.open_session = security.extend_session(space.id, current_session_id(), now(), idle_limit(),
+                                                 absolute_limit())
+    if wants_json():
+        return jsonify(remaining=seconds_left(), capped=session_capped())
+    if capped:
         # Said to the minute before (french_datetime rounds « try again » times up: not an end).
         end = (g.open_session.created_at + absolute_limit()).replace(second=0, microsecond=0)
         flash(NOT_EXTENDED.format(limit=security.french_duration(absolute_limit()), end=french_datetime(end)), "info")
-        return see_other(form.retour.data if local_path(form.retour.data) else url_for("space.home"))
-    g.open_session = security.extend_session(space.id, current_session_id(), now(), idle_limit(), absolute_limit())
-    if wants_json():
-        return jsonify(remaining=seconds_left(), capped=session_capped())
-    flash(EXTENDED, "info")
+    else:
+        flash(EXTENDED, "info")
     return see_other(form.retour.data if local_path(form.retour.data) else url_for("space.home"))
 
 
