@@ -10,7 +10,7 @@ from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
-from . import assets, availability, cli, events, logs
+from . import assets, availability, cli, events, logs, visitor_pages
 from . import csrf as csrf_checks
 from .captcha.media import ALPHABET as CAPTCHA_ALPHABET
 from .config import Config, cookie_name, production_problems, trusted_hosts
@@ -72,6 +72,7 @@ def create_app(test_config=None):
     app.extensions["espace.hasher"] = Hasher(app.config["BCRYPT_ROUNDS"])
     app.extensions["espace.encryptor"] = Encryptor(app.config["ENCRYPTION_KEYS"])
     app.extensions["espace.mailer"] = mailer_from_config(app.config)
+    visitor_pages.init_app(app)
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):

@@ -1,14 +1,36 @@
 """The base form and the validators shared by several procedures (French messages)."""
+from flask import current_app, session
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import core as widgets
 
 from .domain.credentials import EMAIL_MAX, email_problem, normalise_email, password_problem
+from .sessions import holds_something
+
+
+def carries_a_token():
+    """A form carries the CSRF token only for a session that is kept: a visitor's session never is
+    (espace/sessions.py), so a token could not be checked against it; a visitor's POSTs are checked
+    by their origin (espace/csrf.py), and a browser that sends none is given a session first."""
+    return current_app.config.get("WTF_CSRF_ENABLED", True) and holds_something(session)
+
+
+def csrf_input():
+    """The token's hidden field, for the templates' forms that have no WTForms form."""
+    if not carries_a_token():
+        return ""
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
 
 
 class StepForm(FlaskForm):
     """A form of the site: a domain refusal lands next to its field, or above the form."""
+
+    class Meta:
+        @property
+        def csrf(self):
+            return carries_a_token()
 
     def refuse(self, refusal):
         if refusal.field in self:

@@ -1,8 +1,8 @@
 """Server-side sessions (Flask-Session), stored only for people who started something.
 
-A visitor reading the public pages or the login form needs no session: the only thing
-those pages put in one is the CSRF token, which a visitor has no use for (a POST without a
-session is checked by its origin instead, see espace/csrf.py). Storing it would let any
+A visitor reading the public pages or the login form needs no session: a CSRF token is all
+a form would put in one, and a visitor's forms carry none (espace/forms.py; a POST without a
+session is checked by its origin instead, see espace/csrf.py). Storing one would let any
 crawler fill the session store, one entry per request, for 20 hours each.
 
 Two more things a page read can leave, and where they go instead (issue 14, finding 8):
@@ -30,6 +30,11 @@ NOTICE_COOKIE = "espace_notice"
 # How long a visitor's notice, or a session begun by a page read, waits for the browser.
 VISITOR_SECONDS = 600
 _FIRST_READ = "_begun_by_a_read"  # in the stored data until the browser comes back
+
+
+def holds_something(session):
+    """Whether the session is stored, or will be at the end of this request: a visitor's is not."""
+    return getattr(session, "stored", False) or bool(session.keys() - EPHEMERAL - {NOTICES})
 
 
 class VisitorSessions(SessionInterface):
@@ -68,7 +73,7 @@ class VisitorSessions(SessionInterface):
 
     def save_session(self, app, session, response):
         stored = getattr(session, "stored", False)
-        if not stored and session.keys() <= EPHEMERAL | {NOTICES}:
+        if not holds_something(session):
             self._save_notices(app, session.get(NOTICES), response, getattr(session, "had_notice", False))
             return  # a visitor: nothing stored, no session cookie
         if getattr(session, "had_notice", False):

@@ -4,6 +4,7 @@ from functools import lru_cache
 from flask import has_request_context, make_response, redirect, render_template, request, session, url_for
 
 from .domain import identity
+from .forms import csrf_input
 from .limits import LIMITS
 
 
@@ -19,7 +20,8 @@ def template_context():
             "creation_date_of": identity.creation_date_of,
             # Which way « Votre espace professionnel » leads, and whether « Se déconnecter » shows;
             # a stale session that claims a space is sent to the login by the space's guard anyway.
-            "holder_signed_in": has_request_context() and "space_id" in session}
+            "holder_signed_in": has_request_context() and "space_id" in session,
+            "csrf_input": csrf_input}
 
 
 def remembered_url_for(app):

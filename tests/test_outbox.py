@@ -3,6 +3,7 @@ text and HTML side by side, links that open, headers and the raw message, a filt
 « Vider la boîte », a JSON endpoint for tests — and never any of it in production."""
 import email
 import email.policy
+import re
 from datetime import datetime
 
 import pytest
@@ -83,7 +84,14 @@ def test_vider_la_boite_refuses_another_site(make_app):
     assert refused.status_code == 400 and last_message(app) is not None
     accepted = app.test_client().post("/outbox/vider", headers={"Origin": "http://localhost"})
     assert accepted.status_code == 303 and last_message(app) is None
-    assert 'name="csrf_token"' in text(app.test_client().get("/outbox/"))  # for browsers that say nothing
+    # A browser that says nothing: refused once, given a session, then its page carries the token.
+    put(app)
+    silent = app.test_client()
+    assert 'name="csrf_token"' not in text(silent.get("/outbox/"))  # a visitor's page has none
+    assert silent.post("/outbox/vider").status_code == 400 and last_message(app) is not None
+    token = re.search(r'name="csrf_token" value="([^"]+)"', text(silent.get("/outbox/"))).group(1)
+    assert silent.post("/outbox/vider", data={"csrf_token": token}).status_code == 303
+    assert last_message(app) is None
 
 
 # --- the text version, the HTML version ---------------------------------------------------

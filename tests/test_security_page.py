@@ -105,7 +105,8 @@ def test_signed_out_the_page_leads_to_the_login(client):
     assert response.status_code == 303 and response.location.split("?")[0].endswith("/connexion")
 
 
-def test_it_lists_remembered_browsers_and_open_sessions_this_one_marked(app):
+def test_it_lists_remembered_browsers_and_open_sessions_this_one_marked(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)  # each form's token is checked below
     browser(app, SAFARI, remember=True, address="198.51.100.20")
     here = browser(app, FIREFOX)
     page = text(here.get(PAGE))

@@ -8,6 +8,7 @@ from ..domain.errors import Refused
 from ..extensions import encryptor, failed, hasher, limiter, rate
 from ..mail.messages import send_activation_code
 from ..sessions import rotate_session_id
+from ..visitor_pages import same_for_every_visitor
 from ..web import see_other
 from ..wizard import Wizard
 from .forms import AnswersForm, CredentialsForm, NumberForm, QuestionForm
@@ -36,6 +37,7 @@ def start():
 
 @bp.route("/numero", methods=["GET", "POST"])
 @limiter.limit(rate("RATE_NUMBER"), methods=["POST"])
+@same_for_every_visitor
 def number():
     """Step 1: the subscriber number."""
     form, valid = wizard.form(NumberForm, number=wizard.progress().get("number", ""))

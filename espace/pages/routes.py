@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, render_template
 from markupsafe import Markup
 
 from ..domain import audit
+from ..visitor_pages import same_for_every_visitor
 
 bp = Blueprint("pages", __name__)
 
@@ -20,17 +21,20 @@ FICHES = {
 
 
 @bp.route("/")
+@same_for_every_visitor
 def home():
     return render_template("pages/home.html")
 
 
 @bp.route("/fiches")
+@same_for_every_visitor
 def fiches():
     """« Fiches focus sur les téléprocédures »."""
     return render_template("pages/fiches.html", fiches=FICHES)
 
 
 @bp.route("/fiches/<slug>")
+@same_for_every_visitor
 def fiche(slug):
     if slug not in FICHES:
         abort(404)
@@ -40,6 +44,7 @@ def fiche(slug):
 
 
 @bp.route("/aide")
+@same_for_every_visitor
 def help():
     """Chapter 6 of the seed: assistance."""
     return render_template("pages/help.html")
@@ -57,6 +62,7 @@ def accessibility_level():
 
 
 @bp.route("/accessibilite")
+@same_for_every_visitor
 def accessibility():
     """The statement, generated from the audit grid so that the two never disagree."""
     return render_template("pages/accessibility.html", statement=statement())
@@ -76,6 +82,7 @@ def statement():
 
 
 @bp.route("/plan-du-site")
+@same_for_every_visitor
 def sitemap():
     """« Plan du site »: every public page and the entry of every procedure (RGAA 12.1, 12.3)."""
     return render_template("pages/sitemap.html", fiches=FICHES)

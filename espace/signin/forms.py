@@ -1,5 +1,4 @@
 """Forms of « Connexion à mon espace professionnel »: the password, then the e-mailed code."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import ValidationError
 
@@ -7,7 +6,7 @@ from ..domain.signin import CODE_DIGITS, clean_code
 from ..forms import StepForm, at_most, required
 
 
-class LoginForm(FlaskForm):
+class LoginForm(StepForm):
     email = EmailField("Adresse électronique", [required("Saisissez votre adresse électronique."),
                                                 at_most(100, "L'adresse électronique")])
     password = PasswordField("Mot de passe", [required("Saisissez votre mot de passe."),

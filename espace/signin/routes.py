@@ -10,6 +10,7 @@ from ..domain.signin_password import CaptchaNeeded, authenticate, signed_in, sig
 from ..extensions import failed, hasher, limiter, rate
 from ..mail.messages import send_signin_code
 from ..sessions import rotate_session_id
+from ..visitor_pages import same_for_every_visitor
 from ..web import is_fragment_request, pressed, render_form, see_other
 from ..wizard import Wizard
 from . import devices
@@ -33,6 +34,7 @@ wizard = Wizard("signin", (
 
 @bp.route("/connexion", methods=["GET", "POST"])
 @limiter.limit(rate("RATE_LOGIN"), methods=["POST"], deduct_when=failed)
+@same_for_every_visitor
 def login():
     """E-mail + password; one message for any failure; then the code, unless remembered."""
     if signed_in_space() is not None:
