@@ -65,9 +65,10 @@ def _applies():
 
 
 def _key():
-    # The URL, and what of the request the views read besides it: which layout htmx asked for.
-    return (request.script_root, request.full_path, request.headers.get("HX-Request"),
-            request.headers.get("HX-Boosted"))
+    # The whole URL (no page builds a link from the host today; if one did, a page kept for one
+    # trusted host would still never be given for another), and which layout htmx asked for.
+    return (request.scheme, request.host, request.script_root, request.full_path,
+            request.headers.get("HX-Request"), request.headers.get("HX-Boosted"))
 
 
 def _keepable(response):

@@ -148,6 +148,8 @@ def probe(make_app):
             flash("Un avis", "info")
         if "session" in request.args:
             session["commence"] = True
+        if "hote" in request.args:
+            response.set_data(f"page {len(calls)} pour {request.host_url}")
         return response
 
     return app, calls
@@ -184,5 +186,15 @@ def test_at_most_size_urls_are_kept_the_least_recently_used_forgotten_first(prob
     app.extensions[KEY] = visitor_pages.Remembered(size=2)
     for n in (1, 2, 1, 3):
         app.test_client().get(f"/__sonde?n={n}")
-    kept = [key[1] for key in app.extensions[KEY].pages]
+    kept = [key[3] for key in app.extensions[KEY].pages]
     assert kept == ["/__sonde?n=1", "/__sonde?n=3"] and len(calls) == 3
+
+
+def test_a_page_kept_for_one_host_or_scheme_is_not_given_for_another(probe):
+    """Web cache poisoning: even a page that named its host would be kept per host."""
+    app, calls = probe
+    app.config["TRUSTED_HOSTS"] = ["localhost", "autre.example"]  # two names of the service
+    pages = [text(app.test_client().get("/__sonde?hote=1", base_url=base))
+             for base in ("http://localhost", "http://localhost", "https://localhost", "http://autre.example")]
+    assert pages == ["page 1 pour http://localhost/", "page 1 pour http://localhost/",
+                     "page 2 pour https://localhost/", "page 3 pour http://autre.example/"]
