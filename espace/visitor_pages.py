@@ -3,7 +3,7 @@
 A browser that brings none of our cookies has no session, no notice, no sign-in, no remembered
 browser: what it gets from the login page or EP 4's first step depends on the URL alone. Those
 are the pages everyone opens first (and every crawler and every guesser): building the same
-form, the same fields and the same layout for each of them was three quarters of their time
+form, the same fields and the same layout for each of them was two thirds of their time
 (docs/performance.md). A view marked `@same_for_every_visitor` is run for the first such
 request of each URL (and each kind of htmx request); later ones get its response again, and the
 app's after-request hooks (security headers, compression, log) run on it as on any other.
