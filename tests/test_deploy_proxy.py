@@ -279,6 +279,11 @@ def test_a_morning_of_bernards_with_a_stranger_beside_him_through_https(shape, c
             assert stranger.post("/connexion", {"email": BERNARD_EMAIL, "password": BERNARD_PASSWORD}).status == 429
         assert guesses == [422] * 12
         assert "Mot de passe oublié" in wait_for_message(shape, BERNARD_EMAIL, first_notice)
+        # The stranger's first GETs left the login page kept on the hosts for browsers without
+        # cookies (espace/visitor_pages.py): Bernard's browsers, signed in, are still sent to the space.
+        for machine in (office, laptop):
+            machine.page.goto("/connexion")
+            expect(machine.page).to_have_url(re.compile(r"/espace/$"))
 
         # The office, remembered, is not concerned: the password alone, no captcha, no code.
         office.press("Se déconnecter")

@@ -88,7 +88,13 @@ def test_request_id_is_echoed_and_logged_without_secrets(servers):
     lines = [json.loads(line) for line in a.log_lines() if line.startswith("{")]
     mine = [line for line in lines if line.get("request_id") == "essai-42"]
     assert [(line["method"], line["path"], line["status"]) for line in mine] == [("POST", "/connexion", 422)]
+    # A visitor whose login failed has neither session cookie nor token (espace/sessions.py, forms.py);
+    # the right password gives it both (the code's step), which no line may hold either.
+    assert user.csrf is None and not user.cookies
+    assert user.post("/connexion", {"email": "toto321@toto.toto", "password": BERNARD_PASSWORD}).status == 303
+    user.get("/connexion/code")
+    assert user.csrf and user.cookies
     everything = "\n".join(a.log_lines())
-    # A visitor whose login failed has no session cookie (espace/sessions.py): only the token then.
-    for secret in ("SecretQuiNeDoitPasSortir", "personne@example.fr", user.csrf, *user.cookies.values()):
+    for secret in ("SecretQuiNeDoitPasSortir", "personne@example.fr", BERNARD_PASSWORD, user.csrf,
+                   *user.cookies.values()):
         assert secret not in everything
