@@ -1,7 +1,7 @@
 """Issue 16, item 12: the pages every visitor gets alike are rendered once per process.
 
-`@same_for_every_visitor` (espace/visitor_pages.py) keeps the login page's and EP 4's first
-step's response to a browser without cookies. What is checked here: the kept page is the very
+`@same_for_every_visitor` (espace/visitor_pages.py) keeps the response of the public pages, the
+login page and EP 4's first step to a browser without cookies. What is checked here: the kept page is the very
 page the view renders; it is given again without rendering anything; and it never reaches
 anybody the view would answer otherwise (a signed-in holder, a visitor with a notice, another
 URL, another kind of htmx request), nor is a response kept that is not the same for everyone.
@@ -9,7 +9,7 @@ URL, another kind of htmx request), nor is a response kept that is not the same 
 import re
 
 import pytest
-from flask import flash, template_rendered
+from flask import flash, make_response, request, session, template_rendered
 
 from conftest import BERNARD_EMAIL, BERNARD_PASSWORD, LILA, log_in, text
 from espace import visitor_pages
@@ -26,6 +26,8 @@ def marked_urls(app):
         if getattr(app.view_functions[rule.endpoint], "same_for_every_visitor", False):
             urls += [rule.rule.replace("<slug>", slug) for slug in ("ep4", "ep6")] if rule.arguments else [rule.rule]
     return sorted(urls)
+
+
 HTMX = {"none": {}, "fragment": {"HX-Request": "true"}, "boosted": {"HX-Request": "true", "HX-Boosted": "true"}}
 
 
@@ -139,7 +141,6 @@ def probe(make_app):
     @app.route("/__sonde")
     @same_for_every_visitor
     def probe_view():
-        from flask import make_response, request, session
         calls.append(1)
         response = make_response(f"page {len(calls)}", int(request.args.get("statut", 200)))
         if "cookie" in request.args:
@@ -181,7 +182,7 @@ def test_nothing_is_kept_while_templates_reload(probe):
     assert len(calls) == 2
 
 
-def test_at_most_size_urls_are_kept_the_least_recently_used_forgotten_first(probe, monkeypatch):
+def test_at_most_size_urls_are_kept_the_least_recently_used_forgotten_first(probe):
     app, calls = probe
     app.extensions[KEY] = visitor_pages.Remembered(size=2)
     for n in (1, 2, 1, 3):
